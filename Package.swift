@@ -1,0 +1,49 @@
+// swift-tools-version: 6.0
+//
+// AugBench: does GAN-based data augmentation help my classifier?
+// Module layout and the one-way direction of imports are described in docs/ARCHITECTURE.md.
+
+import PackageDescription
+
+let package = Package(
+    name: "AugBench",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "augbench", targets: ["augbench"]),
+        .library(name: "AugBench", targets: ["Tensors", "ResultStore", "Datasets"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+    ],
+    targets: [
+        // MARK: System libraries (Debian packages; see scripts/install-dependencies.sh)
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+
+        // MARK: Library modules, bottom to top
+        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        .target(name: "ResultStore", dependencies: ["CHDF5", "Tensors"]),
+        .target(name: "Datasets", dependencies: ["Tensors", "ResultStore", "CZlib", "CPNG",
+                                                 .product(name: "Logging", package: "swift-log")]),
+
+        // MARK: Executable
+        .executableTarget(name: "augbench", dependencies: [
+            "Tensors", "ResultStore", "Datasets",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // MARK: Test support (tolerance assertions, temporary folders, fixture locations)
+        .target(name: "TestSupport", dependencies: ["Tensors"], path: "Sources/TestSupport"),
+
+        // MARK: Tests
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Tensors", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ResultStore", "Tensors", "TestSupport",
+                                                          "CZlib", "CPNG"]),
+        .testTarget(name: "AugBenchCLITests", dependencies: ["Datasets", "ResultStore", "TestSupport"]),
+    ]
+)

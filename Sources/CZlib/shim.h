@@ -1,0 +1,4 @@
+#ifndef AUGBENCH_CZLIB_SHIM_H
+#define AUGBENCH_CZLIB_SHIM_H
+#include <zlib.h>
+#endif

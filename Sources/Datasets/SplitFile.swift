@@ -1,0 +1,161 @@
+import Foundation
+import ResultStore
+
+/// A split stored in HDF5 (kind "split"): indices into a source plus the source's path and checksums, so the file
+/// stays small and a changed source is detected when the split is loaded.
+///
+/// Layout (see docs/FILE-FORMATS.md): datasets `train_indices`, `validation_indices`, `test_indices` (int64),
+/// `train_per_class` (int64); root attributes `split_kind`, `seed`, `validation_per_class`, `test_per_class`,
+/// `class_names`; groups `source` and (when the source's own test subset is used) `test_source`, each with the
+/// attributes `format`, `path`, `subset`, `sha256`, `file_sha256`, `count`, `images_dataset`, `labels_dataset`.
+public struct SplitFile: Sendable {
+    public let split: Split
+    public let source: DatasetSource
+    public let sourceFingerprint: SourceFingerprint
+    /// The evaluation set when it is the source's own test subset; `nil` when `split.test` holds it.
+    public let testSource: DatasetSource?
+    public let testFingerprint: SourceFingerprint?
+    public let classNames: [String]
+    /// Number of images in the source subset the indices point into.
+    public let sourceCount: Int
+
+    /// Draws a split from `source` (its `train` subset) and fingerprints the files involved.
+    public static func make(source: DatasetSource, plan: SplitPlan) throws -> SplitFile {
+        let data = try source.load()
+        let split = try Split.draw(labels: data.labels, classNames: data.classNames, plan: plan, source: source.path)
+        var testSource: DatasetSource?
+        if plan.testPerClass == 0 {
+            guard let test = try? source.withSubset(.test) else {
+                throw DatasetError(source.path, "has no test subset: hold test images out of it with --test-per-class N")
+            }
+            testSource = test
+        }
+        return SplitFile(split: split, source: source, sourceFingerprint: try source.fingerprint(),
+                         testSource: testSource, testFingerprint: try testSource?.fingerprint(),
+                         classNames: data.classNames, sourceCount: data.count)
+    }
+
+    /// Writes the split atomically to `path`.
+    public func write(to path: String) throws {
+        let file = try HDF5File.create(path, kind: "split")
+        let root = file.root
+        try root.write("train_indices", split.train.map { Int64($0) }, shape: [split.train.count])
+        try root.write("validation_indices", split.validation.map { Int64($0) }, shape: [split.validation.count])
+        try root.write("test_indices", split.test.map { Int64($0) }, shape: [split.test.count])
+        try root.write("train_per_class", split.plan.trainPerClass.map { Int64($0) }, shape: [split.plan.trainPerClass.count])
+        try root.setAttribute("split_kind", split.plan.kind)
+        try root.setAttribute("seed", Int64(bitPattern: split.plan.seed))
+        try root.setAttribute("validation_per_class", Int64(split.plan.validationPerClass))
+        try root.setAttribute("test_per_class", Int64(split.plan.testPerClass))
+        try root.setAttribute("class_names", classNames)
+        try Self.writeSource(source, sourceFingerprint, count: sourceCount, into: root.createGroup("source"))
+        if let testSource, let testFingerprint {
+            try Self.writeSource(testSource, testFingerprint, count: nil, into: root.createGroup("test_source"))
+        }
+        try file.commit()
+    }
+
+    private static func writeSource(_ source: DatasetSource, _ fingerprint: SourceFingerprint, count: Int?,
+                                    into group: HDF5Group) throws {
+        try group.setAttribute("format", source.format.rawValue)
+        try group.setAttribute("path", source.path)
+        try group.setAttribute("subset", source.subset.rawValue)
+        try group.setAttribute("sha256", fingerprint.combined)
+        try group.setAttribute("file_sha256", fingerprint.fileDigests)
+        try group.setAttribute("images_dataset", source.hdf5Options.imagesDataset)
+        try group.setAttribute("labels_dataset", source.hdf5Options.labelsDataset)
+        if let range = source.hdf5Options.valueRange {
+            try group.setAttribute("value_range", [range.lowerBound, range.upperBound])
+        }
+        if let count { try group.setAttribute("count", Int64(count)) }
+    }
+
+    /// Reads a split file and checks that its sources still exist and have the recorded checksums.
+    public static func read(_ path: String, verifySources: Bool = true) throws -> SplitFile {
+        let file = try HDF5File.open(path)
+        defer { file.close() }
+        try file.requireKind("split")
+        let root = file.root
+        func indices(_ name: String) throws -> [Int] { try root.read(name, as: Int64.self, rank: 1).values.map { Int($0) } }
+        let classNames = try root.stringArrayAttribute("class_names")
+        let trainPerClass = try indices("train_per_class")
+        guard trainPerClass.count == classNames.count else {
+            throw ResultStoreError(path, "train_per_class has \(trainPerClass.count) entries for \(classNames.count) classes")
+        }
+        let plan = SplitPlan(trainPerClass: trainPerClass,
+                             validationPerClass: Int(try root.attribute("validation_per_class", as: Int64.self)),
+                             testPerClass: Int(try root.attribute("test_per_class", as: Int64.self)),
+                             seed: UInt64(bitPattern: try root.attribute("seed", as: Int64.self)))
+        let split = Split(plan: plan, train: try indices("train_indices"), validation: try indices("validation_indices"),
+                          test: try indices("test_indices"))
+        let (source, fingerprint, count) = try readSource(root.group("source"), splitPath: path, verify: verifySources)
+        var testSource: DatasetSource?, testFingerprint: SourceFingerprint?
+        if root.contains("test_source") {
+            (testSource, testFingerprint, _) = try readSource(root.group("test_source"), splitPath: path, verify: verifySources)
+        }
+        guard let count else { throw ResultStoreError(path, "source group lacks the 'count' attribute") }
+        let all = split.train + split.validation + split.test
+        if let bad = all.first(where: { $0 < 0 || $0 >= count }) {
+            throw ResultStoreError(path, "index \(bad) outside the source's \(count) images")
+        }
+        guard Set(all).count == all.count else {
+            throw ResultStoreError(path, "train, validation and test indices overlap")
+        }
+        return SplitFile(split: split, source: source, sourceFingerprint: fingerprint, testSource: testSource,
+                         testFingerprint: testFingerprint, classNames: classNames, sourceCount: count)
+    }
+
+    private static func readSource(_ group: HDF5Group, splitPath: String,
+                                   verify: Bool) throws -> (DatasetSource, SourceFingerprint, Int?) {
+        let formatName = try group.stringAttribute("format")
+        guard let format = DatasetFormat(rawValue: formatName) else {
+            throw ResultStoreError(splitPath, "unknown source format '\(formatName)' in \(group.path)")
+        }
+        guard let subset = DatasetSubset(rawValue: try group.stringAttribute("subset")) else {
+            throw ResultStoreError(splitPath, "unknown subset in \(group.path)")
+        }
+        var options = HDF5ImageSetIO.ReadOptions(imagesDataset: try group.stringAttribute("images_dataset"),
+                                                 labelsDataset: try group.stringAttribute("labels_dataset"))
+        if group.hasAttribute("value_range") {
+            let bounds: [Double] = try group.arrayAttribute("value_range")
+            if bounds.count == 2, bounds[0] < bounds[1] { options.valueRange = bounds[0]...bounds[1] }
+        }
+        let recorded = SourceFingerprint(fileDigests: try group.stringArrayAttribute("file_sha256"))
+        let count = group.hasAttribute("count") ? Int(try group.attribute("count", as: Int64.self)) : nil
+        let sourcePath = try group.stringAttribute("path")
+        let source: DatasetSource
+        do {
+            source = try DatasetSource.resolve(sourcePath, subset: subset, format: format, hdf5Options: options)
+        } catch let error as DatasetError {
+            throw DatasetError(splitPath, "its source is unavailable: \(error.description)")
+        }
+        if verify {
+            let current = try source.fingerprint()
+            guard current == recorded else {
+                let changed = zip(current.fileDigests, recorded.fileDigests).first { $0 != $1 }.map { "now \($0.0), recorded \($0.1)" }
+                throw DatasetError(splitPath, "source \(sourcePath) (\(subset.rawValue)) changed since the split was made "
+                                   + "(checksum \(changed ?? "file list differs")); re-create the split")
+            }
+        }
+        return (source, recorded, count)
+    }
+
+    /// The images of the split: training, validation and test sets.
+    public func load() throws -> SplitData {
+        let data = try source.load()
+        guard data.count == sourceCount else {
+            throw DatasetError(source.path, "has \(data.count) images, the split was made on \(sourceCount)")
+        }
+        let test = try testSource.map { try $0.load() } ?? data.subset(split.test, source: "\(source.description) held-out test")
+        return SplitData(train: data.subset(split.train, source: "\(source.description) split train"),
+                         validation: data.subset(split.validation, source: "\(source.description) split validation"),
+                         test: test)
+    }
+}
+
+/// The three image sets a split defines.
+public struct SplitData: Sendable {
+    public let train: ImageSet
+    public let validation: ImageSet
+    public let test: ImageSet
+}

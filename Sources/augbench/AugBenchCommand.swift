@@ -1,0 +1,35 @@
+import ArgumentParser
+import ResultStore
+
+@main
+struct AugBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "augbench",
+        abstract: "Does GAN-based data augmentation help my classifier? Measure it.",
+        discussion: """
+            AugBench reads real image datasets (IDX, HDF5, folders of PNGs), draws stratified low-data and \
+            imbalanced splits, and stores every result in HDF5 files that h5py and h5dump read.
+
+            Examples:
+              augbench data info /usr/share/datasets/fashion-mnist
+              augbench data split --data /usr/share/datasets/fashion-mnist --per-class 100 --seed 0 \\
+                  --output runs/fmnist-100.h5
+            """,
+        version: AugBenchVersion.current,
+        subcommands: [DataCommand.self]
+    )
+}
+
+/// Options every command accepts.
+struct GlobalOptions: ParsableArguments {
+    @Flag(name: [.short, .long], help: "Print only errors.")
+    var quiet = false
+
+    @Flag(name: [.short, .long], help: "Print debug messages too.")
+    var verbose = false
+
+    /// Sets up logging on standard error; call first in `run()`.
+    func makeLogger() -> Console {
+        Console(level: quiet ? .error : verbose ? .debug : .info)
+    }
+}

@@ -37,10 +37,10 @@ let package = Package(
         ]),
 
         // MARK: Test support (tolerance assertions, temporary folders, fixture locations)
-        .target(name: "TestSupport", dependencies: ["Tensors"], path: "Sources/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Tensors", "CZlib"], path: "Sources/TestSupport"),
 
         // MARK: Tests
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"], exclude: ["xoshiro_reference.py"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Tensors", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ResultStore", "Tensors", "TestSupport",
                                                           "CZlib", "CPNG"]),

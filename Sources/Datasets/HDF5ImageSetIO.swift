@@ -45,9 +45,13 @@ public enum HDF5ImageSetIO {
         var images = try Tensor(shape: shape, storage: values)
         if layout.channelsLast { images = channelsFirst(images) }
         images = try images.reshaped([layout.count, layout.channels, layout.height, layout.width])
-        let scale = Float(2 / (range.upperBound - range.lowerBound)), offset = Float(range.lowerBound)
-        images.withUnsafeMutableBufferPointer { buffer in
-            for i in buffer.indices { buffer[i] = (buffer[i] - offset) * scale - 1 }
+        if range != -1...1 {
+            // (v - low) / halfSpan - 1: for [0, 255] this is exactly v / 127.5 - 1, the IDX reader's arithmetic,
+            // so an exported dataset reads back bit-identical.
+            let halfSpan = Float((range.upperBound - range.lowerBound) / 2), low = Float(range.lowerBound)
+            images.withUnsafeMutableBufferPointer { buffer in
+                for i in buffer.indices { buffer[i] = (buffer[i] - low) / halfSpan - 1 }
+            }
         }
 
         let (labelValues, labelShape) = try group.readConverting(labelsName, as: Int64.self)

@@ -214,7 +214,7 @@ public final class HDF5Group {
 
     /// Reads a Float32 dataset as a tensor; `shape`, when given, must match exactly.
     public func readTensor(_ name: String, shape expected: [Int]? = nil) throws -> Tensor {
-        let (values, shape) = try read(name, as: Float.self, rank: expected?.count)
+        let (values, shape) = try read(name, as: Float.self)
         if let expected, expected != shape {
             throw fail("dataset \(fullName(name)) has shape \(shape), expected \(expected)")
         }

@@ -128,3 +128,11 @@ public enum TensorError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension Tensor: CustomStringConvertible {
+    /// Shape and the first few elements: tensors can hold millions of values, and test failures print this.
+    public var description: String {
+        let head = storage.prefix(6).map { "\($0)" }.joined(separator: ", ")
+        return "Tensor(shape: \(shape), storage: [\(head)\(count > 6 ? ", ... (\(count) elements)" : "")])"
+    }
+}

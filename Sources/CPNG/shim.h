@@ -14,5 +14,6 @@ static inline png_image augbench_png_image_new(void) {
 static inline const char *augbench_png_image_message(const png_image *image) { return image->message; }
 static inline unsigned augbench_png_format_gray(void) { return PNG_FORMAT_GRAY; }
 static inline unsigned augbench_png_format_rgb(void) { return PNG_FORMAT_RGB; }
+static inline unsigned augbench_png_format_rgba(void) { return PNG_FORMAT_RGBA; }
 static inline unsigned augbench_png_format_flag_color(void) { return PNG_FORMAT_FLAG_COLOR; }
 #endif

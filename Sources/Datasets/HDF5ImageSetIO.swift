@@ -35,13 +35,17 @@ public enum HDF5ImageSetIO {
         defer { file.close() }
         let group = options.group == "/" ? file.root : try file.root.group(options.group)
         let imagesName = options.imagesDataset, labelsName = options.labelsDataset
+        // Full dataset paths, for messages.
+        let imagesPath = group.path == "/" ? "/\(imagesName)" : "\(group.path)/\(imagesName)"
+        let labelsPath = group.path == "/" ? "/\(labelsName)" : "\(group.path)/\(labelsName)"
         let info = try group.datasetInfo(imagesName)
         guard let elementType = info.elementType else {
-            throw ResultStoreError(path, "dataset \(imagesName) holds \(info.typeDescription), expected uint8 or float pixels")
+            throw ResultStoreError(path, "dataset \(imagesPath) holds \(info.typeDescription), expected uint8 or float pixels")
         }
         let (values, shape) = try group.readConverting(imagesName, as: Float.self)
-        let layout = try imageLayout(shape, path: path, name: imagesName)
-        let range = try options.valueRange ?? storedRange(group, imagesName, elementType, values, path: path)
+        let declared = group.hasAttribute("layout", on: imagesName) ? try group.stringAttribute("layout", on: imagesName) : nil
+        let layout = try imageLayout(shape, declared: declared, path: path, name: imagesPath)
+        let range = try options.valueRange ?? storedRange(group, imagesName, elementType, values, path: path, label: imagesPath)
         var images = try Tensor(shape: shape, storage: values)
         if layout.channelsLast { images = channelsFirst(images) }
         images = try images.reshaped([layout.count, layout.channels, layout.height, layout.width])
@@ -56,17 +60,17 @@ public enum HDF5ImageSetIO {
 
         let (labelValues, labelShape) = try group.readConverting(labelsName, as: Int64.self)
         guard labelShape.count == 1 || (labelShape.count == 2 && labelShape[1] == 1) else {
-            throw ResultStoreError(path, "dataset \(labelsName) has shape \(labelShape), expected [N] or [N, 1]")
+            throw ResultStoreError(path, "dataset \(labelsPath) has shape \(labelShape), expected [N] or [N, 1]")
         }
         let labelInfo = try group.datasetInfo(labelsName)
         guard labelInfo.elementType?.isInteger ?? labelInfo.typeDescription.contains("int") else {
-            throw ResultStoreError(path, "dataset \(labelsName) holds \(labelInfo.typeDescription), expected integer labels")
+            throw ResultStoreError(path, "dataset \(labelsPath) holds \(labelInfo.typeDescription), expected integer labels")
         }
         guard labelShape[0] == layout.count else {
-            throw ResultStoreError(path, "\(layout.count) images in \(imagesName) but \(labelShape[0]) labels in \(labelsName)")
+            throw ResultStoreError(path, "\(layout.count) images in \(imagesPath) but \(labelShape[0]) labels in \(labelsPath)")
         }
         if let negative = labelValues.first(where: { $0 < 0 }) {
-            throw ResultStoreError(path, "dataset \(labelsName) contains the negative label \(negative)")
+            throw ResultStoreError(path, "dataset \(labelsPath) contains the negative label \(negative)")
         }
         let labels = labelValues.map { Int($0) }
         let classCount = (labels.max() ?? 0) + 1
@@ -89,15 +93,23 @@ public enum HDF5ImageSetIO {
 
     private struct Layout { let count, channels, height, width: Int; let channelsLast: Bool }
 
-    private static func imageLayout(_ shape: [Int], path: String, name: String) throws -> Layout {
-        switch shape.count {
-        case 3:
+    /// Reads the `layout` attribute ("NCHW" or "NHWC") when present; otherwise a rank-4 shape is N,C,H,W when its
+    /// second extent is 1 or 3, else N,H,W,C when its last extent is 1 or 3.
+    private static func imageLayout(_ shape: [Int], declared: String?, path: String, name: String) throws -> Layout {
+        switch (shape.count, declared?.uppercased()) {
+        case (3, _):
             return Layout(count: shape[0], channels: 1, height: shape[1], width: shape[2], channelsLast: false)
-        case 4 where shape[1] == 1 || shape[1] == 3:
+        case (4, "NCHW"?):
             return Layout(count: shape[0], channels: shape[1], height: shape[2], width: shape[3], channelsLast: false)
-        case 4 where shape[3] == 1 || shape[3] == 3:
+        case (4, "NHWC"?):
             return Layout(count: shape[0], channels: shape[3], height: shape[1], width: shape[2], channelsLast: true)
-        case 4:
+        case (4, let other?):
+            throw ResultStoreError(path, "dataset \(name) has layout attribute '\(other)', expected NCHW or NHWC")
+        case (4, nil) where shape[1] == 1 || shape[1] == 3:
+            return try imageLayout(shape, declared: "NCHW", path: path, name: name)
+        case (4, nil) where shape[3] == 1 || shape[3] == 3:
+            return try imageLayout(shape, declared: "NHWC", path: path, name: name)
+        case (4, nil):
             throw ResultStoreError(path, "dataset \(name) has shape \(shape): neither N,C,H,W nor N,H,W,C with 1 or 3 channels")
         default:
             throw ResultStoreError(path, "dataset \(name) has rank \(shape.count) (shape \(shape)), expected rank 3 (N,H,W) or 4 (N,C,H,W)")
@@ -105,11 +117,11 @@ public enum HDF5ImageSetIO {
     }
 
     private static func storedRange(_ group: HDF5Group, _ name: String, _ type: HDF5ElementType, _ values: [Float],
-                                    path: String) throws -> ClosedRange<Double> {
+                                    path: String, label: String) throws -> ClosedRange<Double> {
         if group.hasAttribute("value_range", on: name) {
             let bounds: [Double] = try group.arrayAttribute("value_range", on: name)
             guard bounds.count == 2, bounds[0] < bounds[1] else {
-                throw ResultStoreError(path, "attribute value_range on \(name) must be two increasing numbers, got \(bounds)")
+                throw ResultStoreError(path, "attribute value_range on \(label) must be two increasing numbers, got \(bounds)")
             }
             return bounds[0]...bounds[1]
         }
@@ -118,7 +130,7 @@ public enum HDF5ImageSetIO {
         if low >= -1, high <= 1, low < 0 { return -1...1 }
         if low >= 0, high <= 1 { return 0...1 }
         if low >= 0, high <= 255 { return 0...255 }
-        throw ResultStoreError(path, "cannot tell the value range of \(name) (values span \(low)...\(high)); "
+        throw ResultStoreError(path, "cannot tell the value range of \(label) (values span \(low)...\(high)); "
                                + "set a value_range attribute or pass --value-range")
     }
 

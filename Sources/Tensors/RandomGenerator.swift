@@ -91,10 +91,20 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
     @inline(__always)
     public mutating func normal(mean: Float = 0, std: Float = 1) -> Float { mean + std * Float(normalDouble()) }
 
-    /// Integer uniform in 0..<bound without modulo bias (Lemire's method).
+    /// Integer uniform in 0..<bound without modulo bias (Lemire's multiply-and-reject method).
+    ///
+    /// Written out rather than taken from the standard library's `next(upperBound:)`, whose algorithm is not
+    /// promised to stay the same: every split and shuffle AugBench stores depends on these draws.
+    /// Reference: Lemire, "Fast random integer generation in an interval" (2019).
     public mutating func integer(below bound: Int) -> Int {
         precondition(bound > 0, "integer(below:) needs a positive bound, got \(bound)")
-        return Int(next(upperBound: UInt64(bound)))
+        let range = UInt64(bound)
+        var product = next().multipliedFullWidth(by: range)
+        if product.low < range {
+            let threshold = (0 &- range) % range
+            while product.low < threshold { product = next().multipliedFullWidth(by: range) }
+        }
+        return Int(product.high)
     }
 
     /// A uniformly random permutation of 0..<count (Fisher-Yates).

@@ -52,4 +52,16 @@ final class FashionMNISTTests: XCTestCase {
         let size = try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int ?? 0
         XCTAssertLessThan(size, 10_000 * 784, "uint8 + gzip should be smaller than the raw pixels")
     }
+
+    func testLowDataSplitOfTheRealTrainingSet() throws {
+        let folder = try Fixtures.requireFashionMNIST()
+        let source = try DatasetSource.resolve(folder)
+        let made = try SplitFile.make(source: source, plan: .stratified(classCount: 10, perClass: 100, validationPerClass: 20, seed: 0))
+        let data = try made.load()
+        XCTAssertEqual(data.train.classCounts(), [Int](repeating: 100, count: 10))
+        XCTAssertEqual(data.validation.classCounts(), [Int](repeating: 20, count: 10))
+        XCTAssertTrue(Set(made.split.train).isDisjoint(with: made.split.validation))
+        XCTAssertEqual(data.test.count, 10000)
+        XCTAssertEqual(made.testSource?.subset, .test)
+    }
 }

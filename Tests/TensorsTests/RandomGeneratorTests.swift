@@ -22,6 +22,14 @@ final class RandomGeneratorTests: XCTestCase {
     /// implementation, Tests/TensorsTests/xoshiro_reference.py).
     static let pinnedSeedZero: [UInt64] = [11_091_344_671_253_066_420, 13_793_997_310_169_335_082, 1_900_383_378_846_508_768]
 
+    /// Bounded integers and shuffles decide every split; pinned against the same Python reference.
+    func testPermutationAndBoundedIntegersMatchTheReference() {
+        var shuffler = RandomGenerator(seed: 42)
+        XCTAssertEqual(shuffler.permutation(10), [9, 1, 4, 2, 8, 7, 6, 5, 3, 0])
+        var generator = RandomGenerator(seed: 5)
+        XCTAssertEqual([1, 2, 3, 10, 1000, (1 << 40) + 7].map { generator.integer(below: $0) }, [0, 1, 1, 8, 516, 862_593_207_373])
+    }
+
     func testStateRoundTripContinuesTheSameStream() throws {
         var generator = RandomGenerator(seed: 7)
         _ = generator.normalDouble()  // leaves a spare normal deviate pending

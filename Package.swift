@@ -10,7 +10,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "augbench", targets: ["augbench"]),
-        .library(name: "AugBench", targets: ["Tensors", "ResultStore", "Datasets"]),
+        .library(name: "AugBench", targets: ["Tensors", "ResultStore", "Datasets", "Layers", "Optimizers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,6 +26,8 @@ let package = Package(
         // MARK: Library modules, bottom to top
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "ResultStore", dependencies: ["CHDF5", "Tensors"]),
+        .target(name: "Layers", dependencies: ["Tensors"]),
+        .target(name: "Optimizers", dependencies: ["Layers", "Tensors"]),
         .target(name: "Datasets", dependencies: ["Tensors", "ResultStore", "CZlib", "CPNG",
                                                  .product(name: "Logging", package: "swift-log")]),
 
@@ -37,10 +39,11 @@ let package = Package(
         ]),
 
         // MARK: Test support (tolerance assertions, temporary folders, fixture locations)
-        .target(name: "TestSupport", dependencies: ["Tensors", "CZlib"], path: "Sources/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Tensors", "Layers", "CZlib"], path: "Sources/TestSupport"),
 
         // MARK: Tests
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"], exclude: ["xoshiro_reference.py"]),
+        .testTarget(name: "LayersTests", dependencies: ["Layers", "Optimizers", "Tensors", "TestSupport"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Tensors", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ResultStore", "Tensors", "TestSupport",
                                                           "CZlib", "CPNG"]),

@@ -53,6 +53,22 @@ public struct Tensor: Equatable, Sendable {
         try Tensor(shape: newShape, storage: storage)
     }
 
+    /// Gives the tensor `newShape`, keeping its storage when the element count is unchanged (contents are then
+    /// left as they were) and allocating zeros otherwise. Layers call this on their reusable buffers each step:
+    /// after the first step of a given batch size it never allocates.
+    public mutating func reuse(shape newShape: [Int]) {
+        let newCount = newShape.reduce(1, *)
+        if newCount != storage.count { storage = [Float](repeating: 0, count: newCount) }
+        shape = newShape
+    }
+
+    /// Sets every element to `value`.
+    public mutating func fill(_ value: Float) {
+        storage.withUnsafeMutableBufferPointer { buffer in
+            buffer.update(repeating: value)
+        }
+    }
+
     /// Element access by full index; bounds are checked in debug builds.
     public subscript(_ index: Int...) -> Float {
         get { storage[flatIndex(index)] }

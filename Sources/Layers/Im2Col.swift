@@ -1,0 +1,86 @@
+import Tensors
+
+/// Geometry of a 2-D convolution or pooling window over an NCHW batch.
+public struct ConvolutionGeometry: Sendable, Equatable {
+    public let batch, channels, height, width: Int
+    public let kernelHeight, kernelWidth, stride, padding: Int
+
+    public var outputHeight: Int { (height + 2 * padding - kernelHeight) / stride + 1 }
+    public var outputWidth: Int { (width + 2 * padding - kernelWidth) / stride + 1 }
+    /// Rows of the column matrix: one per (channel, kernel row, kernel column).
+    public var patchSize: Int { channels * kernelHeight * kernelWidth }
+    /// Columns of the column matrix: one per (image, output row, output column).
+    public var patchCount: Int { batch * outputHeight * outputWidth }
+}
+
+/// Unfolds input patches into a column matrix: columns (patchSize, patchCount), where row (c, kh, kw) and column
+/// (n, oh, ow) hold input[n, c, oh * stride - padding + kh, ow * stride - padding + kw] (zero outside the image).
+///
+/// A convolution is then one sgemm: weight (O, patchSize) x columns. Rows are split across threads.
+func im2col(_ input: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
+    let (oh, ow) = (g.outputHeight, g.outputWidth)
+    let planeOut = oh * ow
+    let rows = g.patchSize
+    Threads.parallelFor(min(rows, Threads.count * 4)) { chunk in
+        let range = Threads.ranges(rows, parts: min(rows, Threads.count * 4))[chunk]
+        for row in range {
+            let kw = row % g.kernelWidth
+            let kh = (row / g.kernelWidth) % g.kernelHeight
+            let c = row / (g.kernelWidth * g.kernelHeight)
+            let rowBase = columns + row * g.patchCount
+            // Output columns whose input column lies inside the image: 0 <= x * stride - padding + kw < width.
+            let firstX = max(0, (g.padding - kw + g.stride - 1) / g.stride)
+            let endX = min(ow, max(firstX, (g.width + g.padding - kw + g.stride - 1) / g.stride))
+            for n in 0..<g.batch {
+                let image = input + (n * g.channels + c) * g.height * g.width
+                let outBase = rowBase + n * planeOut
+                for y in 0..<oh {
+                    let iy = y * g.stride - g.padding + kh
+                    let target = outBase + y * ow
+                    if iy < 0 || iy >= g.height {
+                        target.update(repeating: 0, count: ow)
+                        continue
+                    }
+                    if firstX > 0 { target.update(repeating: 0, count: firstX) }
+                    let source = image + iy * g.width - g.padding + kw
+                    if g.stride == 1 {
+                        (target + firstX).update(from: source + firstX, count: endX - firstX)
+                    } else {
+                        for x in firstX..<endX { target[x] = source[x * g.stride] }
+                    }
+                    if endX < ow { (target + endX).update(repeating: 0, count: ow - endX) }
+                }
+            }
+        }
+    }
+}
+
+/// Folds a column matrix back, adding every entry into the input position it came from (the adjoint of im2col).
+/// Overwrites `input` (N, C, H, W). Images are split across threads, so each thread writes its own images only.
+func col2im(_ columns: UnsafePointer<Float>, _ input: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
+    let (oh, ow) = (g.outputHeight, g.outputWidth)
+    let planeOut = oh * ow
+    let parts = Threads.ranges(g.batch)
+    Threads.parallelFor(parts.count) { chunk in
+        for n in parts[chunk] {
+            let imageBase = input + n * g.channels * g.height * g.width
+            imageBase.update(repeating: 0, count: g.channels * g.height * g.width)
+            for row in 0..<g.patchSize {
+                let kw = row % g.kernelWidth
+                let kh = (row / g.kernelWidth) % g.kernelHeight
+                let c = row / (g.kernelWidth * g.kernelHeight)
+                let image = imageBase + c * g.height * g.width
+                let source = columns + row * g.patchCount + n * planeOut
+                let firstX = max(0, (g.padding - kw + g.stride - 1) / g.stride)
+                let endX = min(ow, max(firstX, (g.width + g.padding - kw + g.stride - 1) / g.stride))
+                for y in 0..<oh {
+                    let iy = y * g.stride - g.padding + kh
+                    if iy < 0 || iy >= g.height { continue }
+                    let target = image + iy * g.width - g.padding + kw
+                    let from = source + y * ow
+                    for x in firstX..<endX { target[x * g.stride] += from[x] }
+                }
+            }
+        }
+    }
+}

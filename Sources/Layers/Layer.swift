@@ -1,0 +1,47 @@
+import Tensors
+
+/// Whether a forward pass trains (dropout active, batch statistics) or evaluates.
+public enum Mode: Sendable {
+    case training, evaluation
+}
+
+/// A network layer with an explicit forward and backward pass (llm.c style).
+///
+/// A layer owns its output and input-gradient buffers and reuses them from step to step, so a training loop
+/// allocates only on its first step. Contract:
+/// - `forward(input, mode:)` writes `output`.
+/// - `backward(input:outputGradient:)` must follow the forward pass over the same `input`; it *adds* parameter
+///   gradients into `Parameter.gradient` and writes (overwrites) `inputGradient` when `computesInputGradient`.
+public protocol Layer: AnyObject {
+    /// Result of the last forward pass.
+    var output: Tensor { get }
+    /// Gradient of the loss with respect to the last input, after `backward`.
+    var inputGradient: Tensor { get }
+    /// False for a network's first layer, whose input gradient nobody needs (skips work such as col2im).
+    var computesInputGradient: Bool { get set }
+    /// Trainable parameters, in a fixed order.
+    var parameters: [Parameter] { get }
+    /// Non-trainable state saved with the weights (BatchNorm running statistics), in a fixed order.
+    var buffers: [(name: String, tensor: Tensor)] { get }
+
+    func forward(_ input: Tensor, mode: Mode)
+    func backward(input: Tensor, outputGradient: Tensor)
+}
+
+extension Layer {
+    public var parameters: [Parameter] { [] }
+    public var buffers: [(name: String, tensor: Tensor)] { [] }
+
+    /// Convenience for tests and evaluation: forward and return the output.
+    @discardableResult
+    public func callAsFunction(_ input: Tensor, mode: Mode = .evaluation) -> Tensor {
+        forward(input, mode: mode)
+        return output
+    }
+}
+
+/// Shape check with a message that names the layer; a wrong shape here is a programming error, not bad data.
+@inline(__always)
+func requireShape(_ condition: Bool, _ layer: String, _ message: @autoclosure () -> String) {
+    precondition(condition, "\(layer): \(message())")
+}

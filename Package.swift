@@ -10,7 +10,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "augbench", targets: ["augbench"]),
-        .library(name: "AugBench", targets: ["Tensors", "ResultStore", "Datasets", "Layers", "Optimizers"]),
+        .library(name: "AugBench", targets: ["Tensors", "ResultStore", "Datasets", "Layers", "Optimizers", "Classifiers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,9 +31,11 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Tensors", "ResultStore", "CZlib", "CPNG",
                                                  .product(name: "Logging", package: "swift-log")]),
 
+        .target(name: "Classifiers", dependencies: ["Datasets", "Layers", "Optimizers", "Tensors"]),
+
         // MARK: Executable
         .executableTarget(name: "augbench", dependencies: [
-            "Tensors", "ResultStore", "Datasets",
+            "Tensors", "ResultStore", "Datasets", "Layers", "Optimizers", "Classifiers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -32,6 +32,11 @@ public final class MaxPool2D: Layer {
                     Threads.parallelFor(planes.count) { chunk in
                         for plane in planes[chunk] {
                             let inBase = plane * h * w, outBase = plane * oh * ow
+                            if k == 2 && s == 2 {
+                                maxPool2x2(x.baseAddress! + inBase, y.baseAddress! + outBase, arg.baseAddress! + outBase,
+                                           inBase: inBase, width: w, outputHeight: oh, outputWidth: ow)
+                                continue
+                            }
                             for oy in 0..<oh {
                                 for ox in 0..<ow {
                                     var best = -Float.infinity
@@ -125,6 +130,40 @@ public final class AvgPool2D: Layer {
                     }
                 }
             }
+        }
+    }
+}
+
+
+/// The classifier's 2 x 2, stride 2 case on one plane. A plain function of raw pointers and integers, so
+/// everything stays in registers, and selects instead of branches: after a ReLU, ties between zeros are common
+/// and would make every branch unpredictable. First maximum wins ties; NaN propagates (as in PyTorch).
+@inline(never)
+private func maxPool2x2(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                        _ argmax: UnsafeMutablePointer<Int32>, inBase: Int, width: Int, outputHeight: Int, outputWidth: Int) {
+    for oy in 0..<outputHeight {
+        let top = input + 2 * oy * width, bottom = top + width
+        let topIndex = Int32(truncatingIfNeeded: inBase + 2 * oy * width)
+        let bottomIndex = topIndex &+ Int32(truncatingIfNeeded: width)
+        let out = output + oy * outputWidth, arg = argmax + oy * outputWidth
+        for ox in 0..<outputWidth {
+            let column = 2 * ox
+            let offset = Int32(truncatingIfNeeded: column)
+            var best = top[column], bestIndex = topIndex &+ offset
+            var v = top[column + 1]
+            var take = v > best || v.isNaN
+            best = take ? v : best
+            bestIndex = take ? topIndex &+ offset &+ 1 : bestIndex
+            v = bottom[column]
+            take = v > best || v.isNaN
+            best = take ? v : best
+            bestIndex = take ? bottomIndex &+ offset : bestIndex
+            v = bottom[column + 1]
+            take = v > best || v.isNaN
+            best = take ? v : best
+            bestIndex = take ? bottomIndex &+ offset &+ 1 : bestIndex
+            out[ox] = best
+            arg[ox] = bestIndex
         }
     }
 }

@@ -1,0 +1,33 @@
+import Layers
+import Tensors
+
+/// The reference classifier C of the PyTorch protocol: conv32-pool-conv64-pool-fc128-dropout0.5-fc(classes).
+///
+/// ```
+/// Conv2d(C, 32, 3, 1, 1) ReLU MaxPool2d(2)
+/// Conv2d(32, 64, 3, 1, 1) ReLU MaxPool2d(2) Flatten
+/// Linear(64 * H/4 * W/4, 128) ReLU Dropout(0.5) Linear(128, classes)
+/// ```
+/// Weights use PyTorch's default initialisation. Layers 0-9 (up to the 128-unit ReLU) are its feature extractor.
+public enum ReferenceClassifier {
+    /// Index of the layer whose output is the 128-d feature vector (the ReLU after the first Linear).
+    public static let featureLayerIndex = 9
+
+    /// A freshly initialised network for images of `imageShape` ([C, H, W]).
+    public static func make(imageShape: [Int], classCount: Int, seed: UInt64) -> Sequential {
+        precondition(imageShape.count == 3 && imageShape[1] >= 4 && imageShape[2] >= 4, "image shape [C, H, W] of at least 4 x 4")
+        let root = RandomGenerator(seed: seed)
+        let flat = 64 * (imageShape[1] / 4) * (imageShape[2] / 4)
+        let network = Sequential([
+            Conv2D(inputChannels: imageShape[0], outputChannels: 32, kernelSize: 3, padding: 1), ReLU(), MaxPool2D(kernelSize: 2),
+            Conv2D(inputChannels: 32, outputChannels: 64, kernelSize: 3, padding: 1), ReLU(), MaxPool2D(kernelSize: 2),
+            Flatten(),
+            Linear(inputFeatures: flat, outputFeatures: 128), ReLU(),
+            Dropout(probability: 0.5, generator: root.derived(2)),
+            Linear(inputFeatures: 128, outputFeatures: classCount),
+        ])
+        var initialisation = root.derived(1)
+        Initializer.pytorchDefault(network, generator: &initialisation)
+        return network
+    }
+}

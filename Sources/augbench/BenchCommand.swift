@@ -1,0 +1,89 @@
+import ArgumentParser
+import Classifiers
+import Foundation
+import Layers
+import Optimizers
+import Tensors
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time the reference workloads (same shapes as the PyTorch anchor script).",
+        discussion: """
+            Prints one line per workload: name and rate. Workloads not yet implemented are not printed. Compare \
+            with PyTorch in one run with Benchmarks/compare-with-pytorch.sh.
+
+            Example:
+              augbench bench --threads 2
+            """
+    )
+
+    @Option(help: "Threads for AugBench's loops and OpenBLAS.")
+    var threads = 2
+
+    @Option(help: "Seconds to time each workload (after 3 warm-up runs).")
+    var seconds = 4.0
+
+    @Flag(name: .customLong("per-layer"), help: "Also print forward and backward milliseconds per layer of the classifier step.")
+    var perLayer = false
+
+    func run() throws {
+        Threads.configure(threads)
+        let coretype = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
+        print("# threads \(threads), OPENBLAS_CORETYPE=\(coretype)")
+
+        // Classifier step at batch 128 (random inputs and labels, as the PyTorch script).
+        var generator = RandomGenerator(seed: 0)
+        let trainer = ClassifierTrainer(configuration: TrainingConfiguration(), imageShape: [1, 28, 28], classCount: 10)
+        var x = Tensor(shape: [128, 1, 28, 28])
+        generator.fillUniform(&x)
+        let y = (0..<128).map { _ in generator.integer(below: 10) }
+        print(String(format: "classifier_step_b128 %.2f steps/s", rate(seconds) { trainer.step(x, labels: y) }))
+
+        if perLayer { profileLayers(trainer.network, x, y) }
+
+        // Features of 1000 images: the classifier up to its 128-d ReLU, evaluation mode.
+        let features = Sequential(Array(trainer.network.layers.prefix(ReferenceClassifier.featureLayerIndex)))
+        var big = Tensor(shape: [1000, 1, 28, 28])
+        generator.fillUniform(&big)
+        print(String(format: "extract_1000 %.2f batches/s", rate(seconds) { features.forward(big, mode: .evaluation) }))
+    }
+
+    /// Milliseconds per forward and backward of each layer, averaged over 20 steps.
+    private func profileLayers(_ network: Sequential, _ x: Tensor, _ labels: [Int]) {
+        let layers = network.layers
+        var forward = [Double](repeating: 0, count: layers.count), backward = forward
+        var gradient = Tensor(shape: [0])
+        let steps = 20
+        for _ in 0..<steps {
+            for (index, layer) in layers.enumerated() {
+                let start = Date()
+                layer.forward(index == 0 ? x : layers[index - 1].output, mode: .training)
+                forward[index] += Date().timeIntervalSince(start)
+            }
+            _ = SoftmaxCrossEntropy()(network.output, labels: labels, gradient: &gradient)
+            for index in stride(from: layers.count - 1, through: 0, by: -1) {
+                let start = Date()
+                layers[index].backward(input: index == 0 ? x : layers[index - 1].output,
+                                       outputGradient: index == layers.count - 1 ? gradient : layers[index + 1].inputGradient)
+                backward[index] += Date().timeIntervalSince(start)
+            }
+        }
+        for (index, layer) in layers.enumerated() {
+            print(String(format: "  %2d %-10@ forward %7.2f ms  backward %7.2f ms", index, "\(type(of: layer))" as NSString,
+                         forward[index] * 1000 / Double(steps), backward[index] * 1000 / Double(steps)))
+        }
+    }
+
+    /// Calls per second of `body` over about `seconds`, after 3 warm-up calls.
+    private func rate(_ seconds: Double, _ body: () -> Void) -> Double {
+        for _ in 0..<3 { body() }
+        var calls = 0
+        let start = Date()
+        while Date().timeIntervalSince(start) < seconds {
+            body()
+            calls += 1
+        }
+        return Double(calls) / Date().timeIntervalSince(start)
+    }
+}

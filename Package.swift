@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Tensors", "ResultStore", "CZlib", "CPNG",
                                                  .product(name: "Logging", package: "swift-log")]),
 
-        .target(name: "Classifiers", dependencies: ["Datasets", "Layers", "Optimizers", "Tensors"]),
+        .target(name: "Classifiers", dependencies: ["Datasets", "Layers", "Optimizers", "ResultStore", "Tensors"]),
 
         // MARK: Executable
         .executableTarget(name: "augbench", dependencies: [

@@ -70,19 +70,16 @@ public final class Conv2D: Layer {
             }
         }
         // (O, N, P) -> (N, O, P), adding the bias.
-        let biasValues = bias?.value.storage
         product.withUnsafeBufferPointer { p in
             output.withUnsafeMutableBufferPointer { out in
-                let parts = Threads.ranges(g.batch)
-                Threads.parallelFor(parts.count) { chunk in
-                    for n in parts[chunk] {
-                        for o in 0..<outputChannels {
-                            let from = p.baseAddress! + o * g.patchCount + n * plane
-                            let to = out.baseAddress! + (n * outputChannels + o) * plane
-                            let b = biasValues?[o] ?? 0
-                            for i in 0..<plane { to[i] = from[i] + b }
-                        }
+                if let bias {
+                    bias.value.withUnsafeBufferPointer { b in
+                        channelToBatchMajor(p.baseAddress!, out.baseAddress!, batch: g.batch, channels: outputChannels,
+                                            plane: plane, bias: b.baseAddress!)
                     }
+                } else {
+                    channelToBatchMajor(p.baseAddress!, out.baseAddress!, batch: g.batch, channels: outputChannels,
+                                        plane: plane, bias: nil)
                 }
             }
         }
@@ -95,26 +92,13 @@ public final class Conv2D: Layer {
         // (N, O, P) -> (O, N, P) into the product buffer.
         outputGradient.withUnsafeBufferPointer { dy in
             product.withUnsafeMutableBufferPointer { p in
-                let parts = Threads.ranges(outputChannels)
-                Threads.parallelFor(parts.count) { chunk in
-                    for o in parts[chunk] {
-                        for n in 0..<g.batch {
-                            (p.baseAddress! + o * g.patchCount + n * plane)
-                                .update(from: dy.baseAddress! + (n * outputChannels + o) * plane, count: plane)
-                        }
-                    }
-                }
+                batchToChannelMajor(dy.baseAddress!, p.baseAddress!, batch: g.batch, channels: outputChannels, plane: plane)
             }
         }
         if let bias {
             product.withUnsafeBufferPointer { p in
                 bias.gradient.withUnsafeMutableBufferPointer { db in
-                    for o in 0..<outputChannels {
-                        var sum: Float = 0
-                        let row = p.baseAddress! + o * g.patchCount
-                        for i in 0..<g.patchCount { sum += row[i] }
-                        db[o] += sum
-                    }
+                    addRowSums(p.baseAddress!, rows: outputChannels, columns: g.patchCount, into: db.baseAddress!)
                 }
             }
         }

@@ -84,3 +84,44 @@ func col2im(_ columns: UnsafePointer<Float>, _ input: UnsafeMutablePointer<Float
         }
     }
 }
+
+/// (N, C, P) -> (C, N * P): the batch-major layout of activations to the channel-major layout sgemm works in.
+func batchToChannelMajor(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int) {
+    let parts = Threads.ranges(channels)
+    Threads.parallelFor(parts.count) { chunk in
+        for c in parts[chunk] {
+            for n in 0..<batch {
+                (target + (c * batch + n) * plane).update(from: source + (n * channels + c) * plane, count: plane)
+            }
+        }
+    }
+}
+
+/// (C, N * P) -> (N, C, P), adding `bias[c]` when given.
+func channelToBatchMajor(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int,
+                         bias: UnsafePointer<Float>?) {
+    let parts = Threads.ranges(batch)
+    Threads.parallelFor(parts.count) { chunk in
+        for n in parts[chunk] {
+            for c in 0..<channels {
+                let from = source + (c * batch + n) * plane, to = target + (n * channels + c) * plane
+                if let bias {
+                    let b = bias[c]
+                    for i in 0..<plane { to[i] = from[i] + b }
+                } else {
+                    to.update(from: from, count: plane)
+                }
+            }
+        }
+    }
+}
+
+/// Adds the row sums of a (rows, columns) matrix into `sums` (bias gradients).
+func addRowSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
+    for r in 0..<rows {
+        var total: Float = 0
+        let row = matrix + r * columns
+        for i in 0..<columns { total += row[i] }
+        sums[r] += total
+    }
+}

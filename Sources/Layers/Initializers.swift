@@ -25,6 +25,8 @@ public enum Initializer {
             case let conv as Conv2D:
                 pytorchDefault(weight: conv.weight, bias: conv.bias, fanIn: conv.inputChannels * conv.kernelSize * conv.kernelSize,
                                generator: &generator)
+            case let transposed as ConvTranspose2D:
+                pytorchDefault(weight: transposed.weight, bias: transposed.bias, fanIn: transposed.fanIn, generator: &generator)
             case let linear as Linear:
                 pytorchDefault(weight: linear.weight, bias: linear.bias, fanIn: linear.inputFeatures, generator: &generator)
             case let nested as Sequential:

@@ -22,6 +22,61 @@ final class GradientCheckTests: XCTestCase {
         assertGradientsMatchFiniteDifferences(wide, input: randomTensor([2, 1, 8, 6], seed: 4))
     }
 
+    func testConvTranspose2D() {
+        // DCGAN's shapes in small: 1 x 1 -> 4 x 4 (stride 1, no padding), then doubling (kernel 4, stride 2, padding 1).
+        for (batch, kernel, stride, padding, height, width, bias) in [(3, 4, 1, 0, 1, 1, false), (2, 4, 2, 1, 3, 5, true),
+                                                                      (1, 3, 2, 0, 4, 3, true), (2, 3, 1, 1, 5, 4, false)] {
+            let layer = initialized(ConvTranspose2D(inputChannels: 3, outputChannels: 2, kernelSize: kernel, stride: stride,
+                                                    padding: padding, bias: bias), seed: 21)
+            assertGradientsMatchFiniteDifferences(layer, input: randomTensor([batch, 3, height, width], seed: 22))
+            XCTAssertEqual(layer.output.shape, [batch, 2, (height - 1) * stride - 2 * padding + kernel,
+                                                (width - 1) * stride - 2 * padding + kernel])
+        }
+    }
+
+    func testBatchNormInTrainingAndEvaluation() {
+        for shape in [[4, 3, 5, 2], [6, 3]] {
+            let norm = BatchNorm(channels: 3)
+            var generator = RandomGenerator(seed: 23)
+            generator.fillNormal(&norm.weight.value, mean: 1, std: 0.3)
+            generator.fillNormal(&norm.bias.value, std: 0.3)
+            let input = randomTensor(shape, seed: 24, std: 2)
+            assertGradientsMatchFiniteDifferences(norm, input: input, mode: .training, step: 1e-2, relative: 2e-2, absolute: 3e-3)
+            assertGradientsMatchFiniteDifferences(norm, input: input, mode: .evaluation)
+        }
+    }
+
+    func testBatchNormStatisticsFollowPyTorch() {
+        let norm = BatchNorm(channels: 1)
+        let input = try! Tensor(shape: [4, 1], storage: [1, 2, 3, 6])  // mean 3, biased var 3.5, unbiased 14/3
+        norm.forward(input, mode: .training)
+        assertClose(norm.output.storage, [1, 2, 3, 6].map { ($0 - 3) / (3.5 + 1e-5).squareRoot() }, relative: 1e-5, absolute: 1e-6)
+        XCTAssertEqual(norm.runningMean[0], 0.3, accuracy: 1e-6)
+        XCTAssertEqual(norm.runningVariance[0], 0.9 + 0.1 * 14 / 3, accuracy: 1e-6)
+        XCTAssertEqual(norm.batchesTracked, 1)
+    }
+
+    func testEmbeddingReshapeAndConcatenation() {
+        let embedding = initialized(Embedding(count: 4, dimension: 3), seed: 25)
+        let labels = try! Tensor(shape: [5], storage: [2, 0, 2, 3, 1])
+        embedding.forward(labels, mode: .training)
+        XCTAssertEqual(Array(embedding.output.storage[0..<3]), Array(embedding.weight.value.storage[6..<9]))
+        embedding.weight.zeroGradient()
+        embedding.backward(input: labels, outputGradient: Tensor(shape: [5, 3], repeating: 1))
+        XCTAssertEqual(embedding.weight.gradient.storage, [1, 1, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1])
+
+        assertGradientsMatchFiniteDifferences(Reshape([2, 3, 1]), input: randomTensor([3, 6], seed: 26))
+
+        var concatenation = ChannelConcatenation()
+        let a = randomTensor([2, 3, 2, 2], seed: 27), b = randomTensor([2, 1, 2, 2], seed: 28)
+        concatenation.forward(a, b)
+        XCTAssertEqual(concatenation.output.shape, [2, 4, 2, 2])
+        XCTAssertEqual(Array(concatenation.output.storage[12..<16]), Array(b.storage[0..<4]))
+        concatenation.backward(concatenation.output, firstShape: a.shape, secondShape: b.shape)
+        XCTAssertEqual(concatenation.firstGradient, a)
+        XCTAssertEqual(concatenation.secondGradient, b)
+    }
+
     func testLinear() {
         for (batch, bias) in [(1, true), (3, false), (5, true)] {
             let linear = initialized(Linear(inputFeatures: 7, outputFeatures: 4, bias: bias), seed: 5)

@@ -1,0 +1,141 @@
+import Tensors
+
+/// Transposed 2-D convolution (the adjoint of `Conv2D`), NCHW. Output size
+/// OH = (H - 1) * stride - 2 * padding + K, as in PyTorch (output_padding = 0).
+///
+/// Forward: columns (O*K*K, N*H*W) = W^T (O*K*K, C) x input (C, N*H*W), then col2im onto the output image.
+/// Backward: im2col of the output gradient; input gradient W (C, O*K*K) x columns; weight gradient
+/// input (C, N*H*W) x columns^T.
+///
+/// - Parameters: weight [C_in, C_out, K, K] (PyTorch's layout), bias [C_out] (optional).
+/// References: PyTorch `nn.ConvTranspose2d`; DCGAN generators (Radford et al. 2016).
+public final class ConvTranspose2D: Layer {
+    public let inputChannels: Int
+    public let outputChannels: Int
+    public let kernelSize: Int
+    public let stride: Int
+    public let padding: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+
+    public private(set) var output = Tensor(shape: [0])
+    public private(set) var inputGradient = Tensor(shape: [0])
+    public var computesInputGradient = true
+
+    /// Input in channel-major layout (C, N*H*W), kept for the weight gradient.
+    private var inputColumns = Tensor(shape: [0])
+    /// Column matrix (O*K*K, N*H*W): forward product, then the output gradient's im2col.
+    private var columns = Tensor(shape: [0])
+    /// (C, N*H*W) input gradient before it is laid out as NCHW.
+    private var inputProduct = Tensor(shape: [0])
+    private var geometry: ConvolutionGeometry?
+
+    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true) {
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        weight = Parameter(name: "weight", shape: [inputChannels, outputChannels, kernelSize, kernelSize])
+        self.bias = bias ? Parameter(name: "bias", shape: [outputChannels]) : nil
+    }
+
+    public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
+
+    /// PyTorch's fan-in for this weight layout: dimension 1 times the kernel area.
+    public var fanIn: Int { outputChannels * kernelSize * kernelSize }
+
+    public func forward(_ input: Tensor, mode: Mode) {
+        requireShape(input.rank == 4 && input.shape[1] == inputChannels, "ConvTranspose2D",
+                     "expected input [N, \(inputChannels), H, W], got \(input.shape)")
+        let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
+        let outHeight = (h - 1) * stride - 2 * padding + kernelSize
+        let outWidth = (w - 1) * stride - 2 * padding + kernelSize
+        // The geometry of the equivalent forward convolution: from the output image back to the input grid.
+        let g = ConvolutionGeometry(batch: n, channels: outputChannels, height: outHeight, width: outWidth,
+                                    kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride, padding: padding)
+        precondition(g.outputHeight == h && g.outputWidth == w, "ConvTranspose2D geometry mismatch")
+        geometry = g
+        let plane = h * w
+        inputColumns.reuse(shape: [inputChannels, n * plane])
+        columns.reuse(shape: [g.patchSize, g.patchCount])
+        output.reuse(shape: [n, outputChannels, outHeight, outWidth])
+        input.withUnsafeBufferPointer { x in
+            inputColumns.withUnsafeMutableBufferPointer { xc in
+                batchToChannelMajor(x.baseAddress!, xc.baseAddress!, batch: n, channels: inputChannels, plane: plane)
+            }
+        }
+        weight.value.withUnsafeBufferPointer { wt in
+            inputColumns.withUnsafeBufferPointer { xc in
+                columns.withUnsafeMutableBufferPointer { cols in
+                    BLAS.sgemm(.transposed, .none, m: g.patchSize, n: g.patchCount, k: inputChannels,
+                               a: wt.baseAddress!, lda: g.patchSize, b: xc.baseAddress!, ldb: g.patchCount,
+                               c: cols.baseAddress!, ldc: g.patchCount)
+                }
+            }
+        }
+        columns.withUnsafeBufferPointer { cols in
+            output.withUnsafeMutableBufferPointer { y in col2im(cols.baseAddress!, y.baseAddress!, g) }
+        }
+        if let bias {
+            let outPlane = outHeight * outWidth
+            bias.value.withUnsafeBufferPointer { b in
+                output.withUnsafeMutableBufferPointer { y in
+                    for image in 0..<n {
+                        for c in 0..<outputChannels {
+                            let row = y.baseAddress! + (image * outputChannels + c) * outPlane
+                            for i in 0..<outPlane { row[i] += b[c] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public func backward(input: Tensor, outputGradient: Tensor) {
+        guard let g = geometry else { preconditionFailure("ConvTranspose2D.backward before forward") }
+        requireShape(outputGradient.shape == output.shape, "ConvTranspose2D", "output gradient \(outputGradient.shape) != output \(output.shape)")
+        if let bias {
+            let outPlane = g.height * g.width
+            outputGradient.withUnsafeBufferPointer { dy in
+                bias.gradient.withUnsafeMutableBufferPointer { db in
+                    for image in 0..<g.batch {
+                        addRowSums(dy.baseAddress! + image * outputChannels * outPlane, rows: outputChannels, columns: outPlane,
+                                   into: db.baseAddress!)
+                    }
+                }
+            }
+        }
+        outputGradient.withUnsafeBufferPointer { dy in
+            columns.withUnsafeMutableBufferPointer { cols in im2col(dy.baseAddress!, cols.baseAddress!, g) }
+        }
+        // dW (C, O*K*K) += X (C, N*H*W) x columns^T (N*H*W, O*K*K)
+        inputColumns.withUnsafeBufferPointer { xc in
+            columns.withUnsafeBufferPointer { cols in
+                weight.gradient.withUnsafeMutableBufferPointer { dw in
+                    BLAS.sgemm(.none, .transposed, m: inputChannels, n: g.patchSize, k: g.patchCount,
+                               a: xc.baseAddress!, lda: g.patchCount, b: cols.baseAddress!, ldb: g.patchCount,
+                               beta: 1, c: dw.baseAddress!, ldc: g.patchSize)
+                }
+            }
+        }
+        guard computesInputGradient else { return }
+        inputProduct.reuse(shape: [inputChannels, g.patchCount])
+        weight.value.withUnsafeBufferPointer { wt in
+            columns.withUnsafeBufferPointer { cols in
+                inputProduct.withUnsafeMutableBufferPointer { dxc in
+                    BLAS.sgemm(.none, .none, m: inputChannels, n: g.patchCount, k: g.patchSize,
+                               a: wt.baseAddress!, lda: g.patchSize, b: cols.baseAddress!, ldb: g.patchCount,
+                               c: dxc.baseAddress!, ldc: g.patchCount)
+                }
+            }
+        }
+        inputGradient.reuse(shape: input.shape)
+        inputProduct.withUnsafeBufferPointer { dxc in
+            inputGradient.withUnsafeMutableBufferPointer { dx in
+                channelToBatchMajor(dxc.baseAddress!, dx.baseAddress!, batch: g.batch, channels: inputChannels,
+                                    plane: g.outputHeight * g.outputWidth, bias: nil)
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// A one-line progress bar with ETA on standard error, redrawn in place. Silent when standard error is not a
+/// terminal (logs, CI) or with --quiet.
+final class ProgressBar {
+    private let total: Int
+    private let label: String
+    private let enabled: Bool
+    private let start = Date()
+
+    init(total: Int, label: String, quiet: Bool) {
+        self.total = max(1, total)
+        self.label = label
+        enabled = !quiet && isatty(FileHandle.standardError.fileDescriptor) != 0
+    }
+
+    /// Draws `done` of `total` with a short status (current loss, ...).
+    func update(_ done: Int, status: String) {
+        guard enabled else { return }
+        let fraction = Double(done) / Double(total)
+        let width = 24
+        let filled = Int(fraction * Double(width))
+        let elapsed = Date().timeIntervalSince(start)
+        let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        let line = "\r\(label) [\(bar)] \(done)/\(total) \(status) elapsed \(Self.clock(elapsed)) ETA \(Self.clock(eta))\u{1B}[K"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// Ends the bar's line.
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}

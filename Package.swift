@@ -10,7 +10,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "augbench", targets: ["augbench"]),
-        .library(name: "AugBench", targets: ["Tensors", "ResultStore", "Datasets", "Layers", "Optimizers", "Classifiers"]),
+        .library(name: "AugBench", targets: ["Tensors", "ResultStore", "Datasets", "Layers", "Optimizers", "Classifiers", "GANs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,11 +31,12 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Tensors", "ResultStore", "CZlib", "CPNG",
                                                  .product(name: "Logging", package: "swift-log")]),
 
+        .target(name: "GANs", dependencies: ["Layers", "Optimizers", "Tensors"]),
         .target(name: "Classifiers", dependencies: ["Datasets", "Layers", "Optimizers", "ResultStore", "Tensors"]),
 
         // MARK: Executable
         .executableTarget(name: "augbench", dependencies: [
-            "Tensors", "ResultStore", "Datasets", "Layers", "Optimizers", "Classifiers",
+            "Tensors", "ResultStore", "Datasets", "Layers", "Optimizers", "Classifiers", "GANs",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -45,7 +46,9 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"], exclude: ["xoshiro_reference.py"]),
-        .testTarget(name: "LayersTests", dependencies: ["Layers", "Optimizers", "Tensors", "TestSupport"]),
+        .testTarget(name: "LayersTests", dependencies: ["Layers", "Optimizers", "Classifiers", "GANs", "ResultStore", "Tensors",
+                                                        "TestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Tensors", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ResultStore", "Tensors", "TestSupport",
                                                           "CZlib", "CPNG"]),

@@ -14,7 +14,7 @@ public enum ReferenceClassifier {
     public static let featureLayerIndex = 9
 
     /// A freshly initialised network for images of `imageShape` ([C, H, W]).
-    public static func make(imageShape: [Int], classCount: Int, seed: UInt64) -> Sequential {
+    public static func make(imageShape: [Int], classCount: Int, seed: UInt64, dropout: Float = 0.5) -> Sequential {
         precondition(imageShape.count == 3 && imageShape[1] >= 4 && imageShape[2] >= 4, "image shape [C, H, W] of at least 4 x 4")
         let root = RandomGenerator(seed: seed)
         let flat = 64 * (imageShape[1] / 4) * (imageShape[2] / 4)
@@ -23,7 +23,7 @@ public enum ReferenceClassifier {
             Conv2D(inputChannels: 32, outputChannels: 64, kernelSize: 3, padding: 1), ReLU(), MaxPool2D(kernelSize: 2),
             Flatten(),
             Linear(inputFeatures: flat, outputFeatures: 128), ReLU(),
-            Dropout(probability: 0.5, generator: root.derived(2)),
+            Dropout(probability: dropout, generator: root.derived(2)),
             Linear(inputFeatures: 128, outputFeatures: classCount),
         ])
         var initialisation = root.derived(1)

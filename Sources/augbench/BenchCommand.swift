@@ -1,6 +1,7 @@
 import ArgumentParser
 import Classifiers
 import Foundation
+import GANs
 import Layers
 import Optimizers
 import Tensors
@@ -32,8 +33,20 @@ struct BenchCommand: ParsableCommand {
         let coretype = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
         print("# threads \(threads), OPENBLAS_CORETYPE=\(coretype)")
 
-        // Classifier step at batch 128 (random inputs and labels, as the PyTorch script).
+        // DCGAN step at batch 64: D on real and fake, G through D (anchor: torch_workloads.gan_step).
         var generator = RandomGenerator(seed: 0)
+        let gan = GANStep(generator: DCGAN.generator(), discriminator: DCGAN.discriminator())
+        var initialisation = generator.derived(1)
+        Initializer.pytorchDefault(gan.generator, generator: &initialisation)
+        Initializer.pytorchDefault(gan.discriminator, generator: &initialisation)
+        var real = Tensor(shape: [64, 1, 28, 28]), noise = Tensor(shape: [64, 100, 1, 1])
+        generator.fillUniform(&real, low: -1, high: 1)
+        print(String(format: "dcgan_step_b64 %.2f steps/s", rate(seconds) {
+            generator.fillNormal(&noise)
+            gan(real: real, noise: noise)
+        }))
+
+        // Classifier step at batch 128 (random inputs and labels, as the PyTorch script).
         let trainer = ClassifierTrainer(configuration: TrainingConfiguration(), imageShape: [1, 28, 28], classCount: 10)
         var x = Tensor(shape: [128, 1, 28, 28])
         generator.fillUniform(&x)

@@ -49,6 +49,7 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Optimizers", "Classifiers", "GANs", "ResultStore", "Tensors",
                                                         "TestSupport"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "ClassifiersTests", dependencies: ["Classifiers", "Datasets", "Layers", "Tensors", "TestSupport"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Tensors", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ResultStore", "Tensors", "TestSupport",
                                                           "CZlib", "CPNG"]),

@@ -68,6 +68,7 @@ public final class GANStep {
     /// Discriminator loss on real (target 1) and fake (target 0) and its gradients (fresh, not accumulated).
     public func discriminatorGradients(real: Tensor, fake: Tensor) -> Float {
         discriminator.computesInputGradient = false
+        discriminator.computesParameterGradients = true
         discriminatorOptimizer.zeroGradients()
         discriminator.forward(real, mode: .training)
         var loss = criterion(discriminator.output, targets: [1], gradient: &logitGradient)
@@ -79,9 +80,11 @@ public final class GANStep {
     }
 
     /// Generator loss (fakes judged real, target 1) and the generator's gradients, through the discriminator.
-    /// `fake` must be the generator's output for `noise` from its last forward pass.
+    /// `fake` must be the generator's output for `noise` from its last forward pass. The discriminator's own
+    /// parameter gradients are not computed here: the next discriminator phase would discard them.
     public func generatorGradients(noise: Tensor, fake: Tensor) -> Float {
         discriminator.computesInputGradient = true
+        discriminator.computesParameterGradients = false
         discriminator.forward(fake, mode: .training)
         let loss = criterion(discriminator.output, targets: [1], gradient: &logitGradient)
         discriminator.backward(input: fake, outputGradient: logitGradient)

@@ -20,6 +20,7 @@ public final class Conv2D: Layer {
     public private(set) var output = Tensor(shape: [0])
     public private(set) var inputGradient = Tensor(shape: [0])
     public var computesInputGradient = true
+    public var computesParameterGradients = true
 
     /// Column matrix of the last forward pass (reused by backward for the weight gradient, then for the columns'
     /// gradient).
@@ -63,7 +64,7 @@ public final class Conv2D: Layer {
         weight.value.withUnsafeBufferPointer { w in
             columns.withUnsafeBufferPointer { cols in
                 product.withUnsafeMutableBufferPointer { p in
-                    BLAS.sgemm(.none, .none, m: outputChannels, n: g.patchCount, k: g.patchSize,
+                    BLAS.parallelSgemm(.none, .none, m: outputChannels, n: g.patchCount, k: g.patchSize,
                                a: w.baseAddress!, lda: g.patchSize, b: cols.baseAddress!, ldb: g.patchCount,
                                c: p.baseAddress!, ldc: g.patchCount)
                 }
@@ -95,7 +96,7 @@ public final class Conv2D: Layer {
                 batchToChannelMajor(dy.baseAddress!, p.baseAddress!, batch: g.batch, channels: outputChannels, plane: plane)
             }
         }
-        if let bias {
+        if let bias, computesParameterGradients {
             product.withUnsafeBufferPointer { p in
                 bias.gradient.withUnsafeMutableBufferPointer { db in
                     addRowSums(p.baseAddress!, rows: outputChannels, columns: g.patchCount, into: db.baseAddress!)
@@ -103,21 +104,21 @@ public final class Conv2D: Layer {
             }
         }
         // dW (O, CKK) += dY (O, NP) x columns^T (NP, CKK)
-        product.withUnsafeBufferPointer { p in
+        if computesParameterGradients { product.withUnsafeBufferPointer { p in
             columns.withUnsafeBufferPointer { cols in
                 weight.gradient.withUnsafeMutableBufferPointer { dw in
-                    BLAS.sgemm(.none, .transposed, m: outputChannels, n: g.patchSize, k: g.patchCount,
+                    BLAS.parallelSgemm(.none, .transposed, m: outputChannels, n: g.patchSize, k: g.patchCount,
                                a: p.baseAddress!, lda: g.patchCount, b: cols.baseAddress!, ldb: g.patchCount,
                                beta: 1, c: dw.baseAddress!, ldc: g.patchSize)
                 }
             }
-        }
+        } }
         guard computesInputGradient else { return }
         // dColumns (CKK, NP) = W^T (CKK, O) x dY (O, NP), written over the columns, then folded back.
         weight.value.withUnsafeBufferPointer { w in
             product.withUnsafeBufferPointer { p in
                 columns.withUnsafeMutableBufferPointer { cols in
-                    BLAS.sgemm(.transposed, .none, m: g.patchSize, n: g.patchCount, k: outputChannels,
+                    BLAS.parallelSgemm(.transposed, .none, m: g.patchSize, n: g.patchCount, k: outputChannels,
                                a: w.baseAddress!, lda: g.patchSize, b: p.baseAddress!, ldb: g.patchCount,
                                c: cols.baseAddress!, ldc: g.patchCount)
                 }

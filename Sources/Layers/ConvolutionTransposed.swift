@@ -21,6 +21,7 @@ public final class ConvTranspose2D: Layer {
     public private(set) var output = Tensor(shape: [0])
     public private(set) var inputGradient = Tensor(shape: [0])
     public var computesInputGradient = true
+    public var computesParameterGradients = true
 
     /// Input in channel-major layout (C, N*H*W), kept for the weight gradient.
     private var inputColumns = Tensor(shape: [0])
@@ -68,7 +69,7 @@ public final class ConvTranspose2D: Layer {
         weight.value.withUnsafeBufferPointer { wt in
             inputColumns.withUnsafeBufferPointer { xc in
                 columns.withUnsafeMutableBufferPointer { cols in
-                    BLAS.sgemm(.transposed, .none, m: g.patchSize, n: g.patchCount, k: inputChannels,
+                    BLAS.parallelSgemm(.transposed, .none, m: g.patchSize, n: g.patchCount, k: inputChannels,
                                a: wt.baseAddress!, lda: g.patchSize, b: xc.baseAddress!, ldb: g.patchCount,
                                c: cols.baseAddress!, ldc: g.patchCount)
                 }
@@ -95,7 +96,7 @@ public final class ConvTranspose2D: Layer {
     public func backward(input: Tensor, outputGradient: Tensor) {
         guard let g = geometry else { preconditionFailure("ConvTranspose2D.backward before forward") }
         requireShape(outputGradient.shape == output.shape, "ConvTranspose2D", "output gradient \(outputGradient.shape) != output \(output.shape)")
-        if let bias {
+        if let bias, computesParameterGradients {
             let outPlane = g.height * g.width
             outputGradient.withUnsafeBufferPointer { dy in
                 bias.gradient.withUnsafeMutableBufferPointer { db in
@@ -110,21 +111,21 @@ public final class ConvTranspose2D: Layer {
             columns.withUnsafeMutableBufferPointer { cols in im2col(dy.baseAddress!, cols.baseAddress!, g) }
         }
         // dW (C, O*K*K) += X (C, N*H*W) x columns^T (N*H*W, O*K*K)
-        inputColumns.withUnsafeBufferPointer { xc in
+        if computesParameterGradients { inputColumns.withUnsafeBufferPointer { xc in
             columns.withUnsafeBufferPointer { cols in
                 weight.gradient.withUnsafeMutableBufferPointer { dw in
-                    BLAS.sgemm(.none, .transposed, m: inputChannels, n: g.patchSize, k: g.patchCount,
+                    BLAS.parallelSgemm(.none, .transposed, m: inputChannels, n: g.patchSize, k: g.patchCount,
                                a: xc.baseAddress!, lda: g.patchCount, b: cols.baseAddress!, ldb: g.patchCount,
                                beta: 1, c: dw.baseAddress!, ldc: g.patchSize)
                 }
             }
-        }
+        } }
         guard computesInputGradient else { return }
         inputProduct.reuse(shape: [inputChannels, g.patchCount])
         weight.value.withUnsafeBufferPointer { wt in
             columns.withUnsafeBufferPointer { cols in
                 inputProduct.withUnsafeMutableBufferPointer { dxc in
-                    BLAS.sgemm(.none, .none, m: inputChannels, n: g.patchCount, k: g.patchSize,
+                    BLAS.parallelSgemm(.none, .none, m: inputChannels, n: g.patchCount, k: g.patchSize,
                                a: wt.baseAddress!, lda: g.patchSize, b: cols.baseAddress!, ldb: g.patchCount,
                                c: dxc.baseAddress!, ldc: g.patchCount)
                 }

@@ -13,6 +13,7 @@ public final class Embedding: Layer {
     public private(set) var output = Tensor(shape: [0])
     public private(set) var inputGradient = Tensor(shape: [0])
     public var computesInputGradient = false
+    public var computesParameterGradients = true
 
     public init(count: Int, dimension: Int) {
         self.count = count
@@ -41,14 +42,14 @@ public final class Embedding: Layer {
     }
 
     public func backward(input: Tensor, outputGradient: Tensor) {
-        weight.gradient.withUnsafeMutableBufferPointer { table in
+        if computesParameterGradients { weight.gradient.withUnsafeMutableBufferPointer { table in
             outputGradient.withUnsafeBufferPointer { dy in
                 for (row, value) in input.storage.enumerated() {
                     let target = table.baseAddress! + index(value) * dimension, source = dy.baseAddress! + row * dimension
                     for j in 0..<dimension { target[j] += source[j] }
                 }
             }
-        }
+        } }
         inputGradient.reuse(shape: input.shape)
         inputGradient.fill(0)
     }

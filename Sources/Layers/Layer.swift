@@ -19,6 +19,9 @@ public protocol Layer: AnyObject {
     var inputGradient: Tensor { get }
     /// False for a network's first layer, whose input gradient nobody needs (skips work such as col2im).
     var computesInputGradient: Bool { get set }
+    /// False when only the input gradient is wanted (a GAN's generator phase passes gradients through the
+    /// discriminator without updating it): parameter gradients are then left untouched.
+    var computesParameterGradients: Bool { get set }
     /// Trainable parameters, in a fixed order.
     var parameters: [Parameter] { get }
     /// Non-trainable state saved with the weights (BatchNorm running statistics), in a fixed order.
@@ -30,6 +33,11 @@ public protocol Layer: AnyObject {
 
 extension Layer {
     public var parameters: [Parameter] { [] }
+    /// Layers without parameters have nothing to skip.
+    public var computesParameterGradients: Bool {
+        get { true }
+        set {}
+    }
     public var buffers: [(name: String, tensor: Tensor)] { [] }
 
     /// Convenience for tests and evaluation: forward and return the output.

@@ -13,6 +13,7 @@ public final class Linear: Layer {
     public private(set) var output = Tensor(shape: [0])
     public private(set) var inputGradient = Tensor(shape: [0])
     public var computesInputGradient = true
+    public var computesParameterGradients = true
 
     public init(inputFeatures: Int, outputFeatures: Int, bias: Bool = true) {
         self.inputFeatures = inputFeatures
@@ -36,7 +37,7 @@ public final class Linear: Layer {
             }
             input.withUnsafeBufferPointer { x in
                 weight.value.withUnsafeBufferPointer { w in
-                    BLAS.sgemm(.none, .transposed, m: n, n: outputFeatures, k: inputFeatures,
+                    BLAS.parallelSgemm(.none, .transposed, m: n, n: outputFeatures, k: inputFeatures,
                                a: x.baseAddress!, lda: inputFeatures, b: w.baseAddress!, ldb: inputFeatures,
                                beta: bias == nil ? 0 : 1, c: y.baseAddress!, ldc: outputFeatures)
                 }
@@ -49,14 +50,14 @@ public final class Linear: Layer {
         requireShape(outputGradient.shape == [n, outputFeatures], "Linear", "output gradient \(outputGradient.shape)")
         outputGradient.withUnsafeBufferPointer { dy in
             // dW (out, in) += dY^T (out, N) x X (N, in)
-            input.withUnsafeBufferPointer { x in
+            if computesParameterGradients { input.withUnsafeBufferPointer { x in
                 weight.gradient.withUnsafeMutableBufferPointer { dw in
-                    BLAS.sgemm(.transposed, .none, m: outputFeatures, n: inputFeatures, k: n,
+                    BLAS.parallelSgemm(.transposed, .none, m: outputFeatures, n: inputFeatures, k: n,
                                a: dy.baseAddress!, lda: outputFeatures, b: x.baseAddress!, ldb: inputFeatures,
                                beta: 1, c: dw.baseAddress!, ldc: inputFeatures)
                 }
-            }
-            if let bias {
+            } }
+            if let bias, computesParameterGradients {
                 bias.gradient.withUnsafeMutableBufferPointer { db in
                     for row in 0..<n {
                         let r = dy.baseAddress! + row * outputFeatures
@@ -69,7 +70,7 @@ public final class Linear: Layer {
             // dX (N, in) = dY (N, out) x W (out, in)
             weight.value.withUnsafeBufferPointer { w in
                 inputGradient.withUnsafeMutableBufferPointer { dx in
-                    BLAS.sgemm(.none, .none, m: n, n: inputFeatures, k: outputFeatures,
+                    BLAS.parallelSgemm(.none, .none, m: n, n: inputFeatures, k: outputFeatures,
                                a: dy.baseAddress!, lda: outputFeatures, b: w.baseAddress!, ldb: inputFeatures,
                                c: dx.baseAddress!, ldc: inputFeatures)
                 }

@@ -24,6 +24,7 @@ public final class BatchNorm: Layer {
     public private(set) var output = Tensor(shape: [0])
     public private(set) var inputGradient = Tensor(shape: [0])
     public var computesInputGradient = true
+    public var computesParameterGradients = true
 
     /// Per-channel mean and 1 / sqrt(var + eps) used by the last forward pass (batch or running).
     private var usedMean: [Float]
@@ -68,19 +69,36 @@ public final class BatchNorm: Layer {
         lastMode = mode
         output.reuse(shape: input.shape)
         let count = n * plane
-        input.withUnsafeBufferPointer { x in
-            if mode == .training {
-                precondition(count > 1, "BatchNorm in training needs more than one value per channel")
-                batchesTracked += 1
-                for c in 0..<channels {
-                    var sum = 0.0, squares = 0.0
+        let channels = channels, epsilon = epsilon, momentum = momentum
+        if mode == .training {
+            precondition(count > 1, "BatchNorm in training needs more than one value per channel")
+            batchesTracked += 1
+        }
+        input.withUnsafeBufferPointer { xBuffer in
+            weight.value.withUnsafeBufferPointer { gammaBuffer in
+                bias.value.withUnsafeBufferPointer { betaBuffer in
+                    output.withUnsafeMutableBufferPointer { yBuffer in
+                        usedMean.withUnsafeMutableBufferPointer { meanBuffer in
+                            usedInverseStd.withUnsafeMutableBufferPointer { inverseStdBuffer in
+                                runningMean.withUnsafeMutableBufferPointer { runningMeanBuffer in
+                                    runningVariance.withUnsafeMutableBufferPointer { runningVarianceBuffer in
+        let (x, gamma, beta, y) = (xBuffer.baseAddress!, gammaBuffer.baseAddress!, betaBuffer.baseAddress!, yBuffer.baseAddress!)
+        let (usedMean, usedInverseStd) = (meanBuffer.baseAddress!, inverseStdBuffer.baseAddress!)
+        let (runningMean, runningVariance) = (runningMeanBuffer.baseAddress!, runningVarianceBuffer.baseAddress!)
+        // Channels are independent: each thread owns a range of them.
+        let parts = Threads.ranges(channels)
+        Threads.parallelFor(parts.count) { part in
+            for c in parts[part] {
+                if mode == .training {
+                    var sum = 0.0
                     for image in 0..<n {
-                        let row = x.baseAddress! + (image * channels + c) * plane
+                        let row = x + (image * channels + c) * plane
                         for i in 0..<plane { sum += Double(row[i]) }
                     }
                     let mean = sum / Double(count)
+                    var squares = 0.0
                     for image in 0..<n {
-                        let row = x.baseAddress! + (image * channels + c) * plane
+                        let row = x + (image * channels + c) * plane
                         for i in 0..<plane { let d = Double(row[i]) - mean; squares += d * d }
                     }
                     let variance = squares / Double(count)
@@ -89,21 +107,19 @@ public final class BatchNorm: Layer {
                     let unbiased = variance * Double(count) / Double(count - 1)
                     runningMean[c] = (1 - momentum) * runningMean[c] + momentum * Float(mean)
                     runningVariance[c] = (1 - momentum) * runningVariance[c] + momentum * Float(unbiased)
-                }
-            } else {
-                for c in 0..<channels {
+                } else {
                     usedMean[c] = runningMean[c]
                     usedInverseStd[c] = 1 / (runningVariance[c] + epsilon).squareRoot()
                 }
+                let scale = gamma[c] * usedInverseStd[c], shift = beta[c] - usedMean[c] * scale
+                for image in 0..<n {
+                    let offset = (image * channels + c) * plane
+                    for i in 0..<plane { y[offset + i] = x[offset + i] * scale + shift }
+                }
             }
-            weight.value.withUnsafeBufferPointer { gamma in
-                bias.value.withUnsafeBufferPointer { beta in
-                    output.withUnsafeMutableBufferPointer { y in
-                        for image in 0..<n {
-                            for c in 0..<channels {
-                                let offset = (image * channels + c) * plane
-                                let scale = gamma[c] * usedInverseStd[c], shift = beta[c] - usedMean[c] * scale
-                                for i in 0..<plane { y[offset + i] = x[offset + i] * scale + shift }
+        }
+                                    }
+                                }
                             }
                         }
                     }
@@ -115,40 +131,55 @@ public final class BatchNorm: Layer {
     public func backward(input: Tensor, outputGradient: Tensor) {
         let (n, plane) = layout(input.shape)
         let count = Double(n * plane)
-        if computesInputGradient { inputGradient.reuse(shape: input.shape) }
-        input.withUnsafeBufferPointer { x in
-            outputGradient.withUnsafeBufferPointer { dy in
-                weight.value.withUnsafeBufferPointer { gamma in
-                    weight.gradient.withUnsafeMutableBufferPointer { dgamma in
-                        bias.gradient.withUnsafeMutableBufferPointer { dbeta in
-                            for c in 0..<channels {
-                                let mean = usedMean[c], inverseStd = usedInverseStd[c]
-                                // sum(dy) and sum(dy * xhat) over the channel's values.
-                                var sumDy = 0.0, sumDyXhat = 0.0
-                                for image in 0..<n {
-                                    let offset = (image * channels + c) * plane
-                                    for i in 0..<plane {
-                                        let g = Double(dy[offset + i])
-                                        sumDy += g
-                                        sumDyXhat += g * Double((x[offset + i] - mean) * inverseStd)
-                                    }
-                                }
-                                dgamma[c] += Float(sumDyXhat)
-                                dbeta[c] += Float(sumDy)
-                                guard computesInputGradient else { continue }
-                                let scale = gamma[c] * inverseStd
-                                inputGradient.withUnsafeMutableBufferPointer { dx in
-                                    for image in 0..<n {
-                                        let offset = (image * channels + c) * plane
-                                        for i in 0..<plane {
-                                            if lastMode == .training {
-                                                // dx = gamma / sigma * (dy - mean(dy) - xhat * mean(dy * xhat))
-                                                let xhat = (x[offset + i] - mean) * inverseStd
-                                                dx[offset + i] = scale * (dy[offset + i] - Float(sumDy / count) - xhat * Float(sumDyXhat / count))
-                                            } else {
-                                                dx[offset + i] = scale * dy[offset + i]
-                                            }
-                                        }
+        let channels = channels, training = lastMode == .training
+        let (wantsInput, wantsParameters) = (computesInputGradient, computesParameterGradients)
+        if wantsInput { inputGradient.reuse(shape: input.shape) }
+        input.withUnsafeBufferPointer { xBuffer in
+            outputGradient.withUnsafeBufferPointer { dyBuffer in
+                weight.value.withUnsafeBufferPointer { gammaBuffer in
+                    weight.gradient.withUnsafeMutableBufferPointer { dgammaBuffer in
+                        bias.gradient.withUnsafeMutableBufferPointer { dbetaBuffer in
+                            inputGradient.withUnsafeMutableBufferPointer { dxBuffer in
+                                usedMean.withUnsafeBufferPointer { meanBuffer in
+                                    usedInverseStd.withUnsafeBufferPointer { inverseStdBuffer in
+        let (x, dy, gamma) = (xBuffer.baseAddress!, dyBuffer.baseAddress!, gammaBuffer.baseAddress!)
+        let (dgamma, dbeta, dx) = (dgammaBuffer.baseAddress!, dbetaBuffer.baseAddress!, dxBuffer.baseAddress)
+        let (usedMean, usedInverseStd) = (meanBuffer.baseAddress!, inverseStdBuffer.baseAddress!)
+        let parts = Threads.ranges(channels)
+        Threads.parallelFor(parts.count) { part in
+            for c in parts[part] {
+                let mean = usedMean[c], inverseStd = usedInverseStd[c]
+                // sum(dy) and sum(dy * xhat) over the channel's values, in Float64.
+                var sumDy = 0.0, sumDyXhat = 0.0
+                for image in 0..<n {
+                    let offset = (image * channels + c) * plane
+                    for i in 0..<plane {
+                        let g = Double(dy[offset + i])
+                        sumDy += g
+                        sumDyXhat += g * Double((x[offset + i] - mean) * inverseStd)
+                    }
+                }
+                if wantsParameters {
+                    dgamma[c] += Float(sumDyXhat)
+                    dbeta[c] += Float(sumDy)
+                }
+                guard wantsInput, let dx else { continue }
+                let scale = gamma[c] * inverseStd
+                let meanDy = Float(sumDy / count), meanDyXhat = Float(sumDyXhat / count)
+                for image in 0..<n {
+                    let offset = (image * channels + c) * plane
+                    for i in 0..<plane {
+                        if training {
+                            // dx = gamma / sigma * (dy - mean(dy) - xhat * mean(dy * xhat))
+                            let xhat = (x[offset + i] - mean) * inverseStd
+                            dx[offset + i] = scale * (dy[offset + i] - meanDy - xhat * meanDyXhat)
+                        } else {
+                            dx[offset + i] = scale * dy[offset + i]
+                        }
+                    }
+                }
+            }
+        }
                                     }
                                 }
                             }

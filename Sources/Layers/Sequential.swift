@@ -21,6 +21,17 @@ public final class Sequential: Layer {
         }
     }
 
+    private var parameterGradientsRequested = true
+
+    /// Applies to every layer.
+    public var computesParameterGradients: Bool {
+        get { parameterGradientsRequested }
+        set {
+            parameterGradientsRequested = newValue
+            for index in layers.indices { layers[index].computesParameterGradients = newValue }
+        }
+    }
+
     public var output: Tensor { layers[layers.count - 1].output }
     public var inputGradient: Tensor { layers[0].inputGradient }
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }

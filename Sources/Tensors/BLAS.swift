@@ -22,6 +22,30 @@ public enum BLAS {
                     alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
+    /// `sgemm` split into column blocks of C across AugBench's threads, with OpenBLAS itself single-threaded.
+    ///
+    /// One thread pool instead of two: OpenBLAS's threads spin-wait after each call and fight AugBench's loops
+    /// for the cores. Each block is an independent product (no reduction across threads), so results depend
+    /// only on the thread count, never on timing. Small products run in one call.
+    public static func parallelSgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+                                     alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                                     b: UnsafePointer<Float>, ldb: Int,
+                                     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let parts = m * n * k < 1 << 18 ? 1 : min(Threads.count, max(1, n / 16))
+        if parts == 1 {
+            sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        let blocks = Threads.ranges(n, parts: parts)
+        Threads.parallelFor(blocks.count) { index in
+            let block = blocks[index]
+            // Columns j of op(B) start at b + j (stored as is) or at row j of B (stored transposed).
+            let bBlock = transB == .none ? b + block.lowerBound : b + block.lowerBound * ldb
+            sgemm(transA, transB, m: m, n: block.count, k: k, alpha: alpha, a: a, lda: lda, b: bBlock, ldb: ldb,
+                  beta: beta, c: c + block.lowerBound, ldc: ldc)
+        }
+    }
+
     /// Float64 variant of `sgemm`, used where metrics need the precision (covariances).
     @inlinable
     public static func dgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,

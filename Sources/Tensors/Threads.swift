@@ -1,19 +1,21 @@
 import Dispatch
 
-/// How many worker threads AugBench's own loops and OpenBLAS use.
+/// How many worker threads AugBench uses.
 ///
 /// Work is always split into the same chunks for a given thread count, and every chunk writes a disjoint part of
-/// its output, so results are bit-identical run to run at a fixed count.
+/// its output, so results are bit-identical run to run at a fixed count. OpenBLAS is kept single-threaded:
+/// large matrix products are split across these threads instead (`BLAS.parallelSgemm`), so that one thread
+/// pool, not two, shares the cores.
 public enum Threads {
     nonisolated(unsafe) private static var configured = 1
 
     /// Current thread count (default 1 until `configure` is called).
     public static var count: Int { configured }
 
-    /// Sets the thread count for AugBench's loops and for OpenBLAS.
+    /// Sets the thread count for AugBench's loops and matrix products.
     public static func configure(_ count: Int) {
         configured = max(1, count)
-        BLAS.threadCount = configured
+        BLAS.threadCount = 1
     }
 
     /// Runs `body(chunk)` for chunk in 0..<chunks on up to `count` threads; returns when all have finished.

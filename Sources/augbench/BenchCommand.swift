@@ -25,6 +25,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Seconds to time each workload (after 3 warm-up runs).")
     var seconds = 4.0
 
+    @Option(help: "Run only the workloads whose name contains this text.")
+    var only: String?
+
     @Flag(name: .customLong("per-layer"), help: "Also print forward and backward milliseconds per layer of the classifier step.")
     var perLayer = false
 
@@ -41,17 +44,19 @@ struct BenchCommand: ParsableCommand {
         Initializer.pytorchDefault(gan.discriminator, generator: &initialisation)
         var real = Tensor(shape: [64, 1, 28, 28]), noise = Tensor(shape: [64, 100, 1, 1])
         generator.fillUniform(&real, low: -1, high: 1)
-        print(String(format: "dcgan_step_b64 %.2f steps/s", rate(seconds) {
+        if selected("dcgan_step_b64") { print(String(format: "dcgan_step_b64 %.2f steps/s", rate(seconds) {
             generator.fillNormal(&noise)
             gan(real: real, noise: noise)
-        }))
+        })) }
 
         // Classifier step at batch 128 (random inputs and labels, as the PyTorch script).
         let trainer = ClassifierTrainer(configuration: TrainingConfiguration(), imageShape: [1, 28, 28], classCount: 10)
         var x = Tensor(shape: [128, 1, 28, 28])
         generator.fillUniform(&x)
         let y = (0..<128).map { _ in generator.integer(below: 10) }
-        print(String(format: "classifier_step_b128 %.2f steps/s", rate(seconds) { trainer.step(x, labels: y) }))
+        if selected("classifier_step_b128") {
+            print(String(format: "classifier_step_b128 %.2f steps/s", rate(seconds) { trainer.step(x, labels: y) }))
+        }
 
         if perLayer { profileLayers(trainer.network, x, y) }
 
@@ -59,7 +64,9 @@ struct BenchCommand: ParsableCommand {
         let features = Sequential(Array(trainer.network.layers.prefix(ReferenceClassifier.featureLayerIndex)))
         var big = Tensor(shape: [1000, 1, 28, 28])
         generator.fillUniform(&big)
-        print(String(format: "extract_1000 %.2f batches/s", rate(seconds) { features.forward(big, mode: .evaluation) }))
+        if selected("extract_1000") {
+            print(String(format: "extract_1000 %.2f batches/s", rate(seconds) { features.forward(big, mode: .evaluation) }))
+        }
     }
 
     /// Milliseconds per forward and backward of each layer, averaged over 20 steps.
@@ -87,6 +94,8 @@ struct BenchCommand: ParsableCommand {
                          forward[index] * 1000 / Double(steps), backward[index] * 1000 / Double(steps)))
         }
     }
+
+    private func selected(_ name: String) -> Bool { only.map { name.contains($0) } ?? true }
 
     /// Calls per second of `body` over about `seconds`, after 3 warm-up calls.
     private func rate(_ seconds: Double, _ body: () -> Void) -> Double {

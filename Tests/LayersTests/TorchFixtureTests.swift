@@ -88,7 +88,10 @@ final class TorchFixtureTests: XCTestCase {
                     try assertMatches(named.parameter.gradient, "dcgan/grad_d/\(named.path)")
                 }
                 step.discriminatorOptimizer.update()
+                let discriminatorGradients = discriminator.parameters.map(\.gradient)
                 let lossG = step.generatorGradients(noise: noise, fake: fake)
+                XCTAssertEqual(discriminator.parameters.map(\.gradient), discriminatorGradients,
+                               "the generator phase must not touch the discriminator's gradients")
                 XCTAssertEqual(Double(lossG), try group.attribute("loss_g", as: Double.self), accuracy: 1e-4)
                 for named in generator.namedParameters {
                     try assertMatches(named.parameter.gradient, "dcgan/grad_g/\(named.path)")

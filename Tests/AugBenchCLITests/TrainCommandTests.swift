@@ -1,0 +1,46 @@
+import Foundation
+import TestSupport
+import XCTest
+
+final class TrainCommandTests: CLITestCase {
+    /// A small IDX dataset whose classes differ by brightness, and a split of it.
+    private func makeSplit() throws -> (split: String, out: String) {
+        let data = try makeTemporaryFolder(), out = try makeTemporaryFolder()
+        for (prefix, count) in [("train", 60), ("t10k", 30)] {
+            let labels = (0..<count).map { UInt8($0 % 3) }
+            let pixels: [UInt8] = (0..<(count * 64)).map { i -> UInt8 in
+                let brightness: Int = Int(labels[i / 64]) * 100 + (i * 7) % 40
+                return UInt8(min(255, brightness))
+            }
+            try Fixtures.write(Fixtures.idxBytes(dimensions: [count, 8, 8], data: pixels), to: path(data, "\(prefix)-images-idx3-ubyte.gz"))
+            try Fixtures.write(Fixtures.idxBytes(dimensions: [count], data: labels), to: path(data, "\(prefix)-labels-idx1-ubyte.gz"))
+        }
+        let split = path(out, "split.h5")
+        let made = try augbench("data", "split", "--data", data, "--per-class", "10", "--validation-per-class", "4", "--output", split, "-q")
+        XCTAssertEqual(made.status, 0, made.standardError)
+        return (split, out)
+    }
+
+    func testTrainWritesCurvesWeightsAndResumes() throws {
+        let (split, out) = try makeSplit()
+        let result = path(out, "train.h5")
+        let first = try augbench("train", "--split", split, "--epochs", "3", "--seeds", "2", "--threads", "1", "--output", result)
+        XCTAssertEqual(first.status, 0, first.standardError)
+        XCTAssertTrue(first.standardOutput.contains("over 2 seed(s)"), first.standardOutput)
+        try assertH5DumpReads(result)
+        if let h5dump = ProcessRunner.which("h5dump") {
+            let listing = try ProcessRunner.run(h5dump, ["-H", result]).standardOutput
+            for name in ["seed-0", "seed-1", "train_loss", "validation_accuracy", "confusion_matrix", "7.weight", "test_accuracy_mean"] {
+                XCTAssertTrue(listing.contains(name), "\(name) missing from the training file")
+            }
+        }
+        // Running again resumes: both seeds are found and skipped.
+        let again = try augbench("train", "--split", split, "--epochs", "3", "--seeds", "2", "--threads", "1", "--output", result)
+        XCTAssertEqual(again.status, 0, again.standardError)
+        XCTAssertTrue(again.standardError.contains("seed 0: already in"), again.standardError)
+        XCTAssertTrue(again.standardError.contains("seed 1: already in"), again.standardError)
+        // Other settings refuse to mix into the same file.
+        let other = try augbench("train", "--split", split, "--epochs", "4", "--output", result)
+        assertFailsWithOneLine(other, [result, "exists with other settings"])
+    }
+}

@@ -57,6 +57,21 @@ public final class ConvTranspose2D: Layer {
                                     kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride, padding: padding)
         precondition(g.outputHeight == h && g.outputWidth == w, "ConvTranspose2D geometry mismatch")
         geometry = g
+        if isFromSinglePixel(g) {
+            // Each input vector spreads over the whole output: out (N, O*K*K) = x (N, C) x W (C, O*K*K), which is
+            // already NCHW. No columns, no col2im.
+            output.reuse(shape: [n, outputChannels, outHeight, outWidth])
+            input.withUnsafeBufferPointer { x in
+                weight.value.withUnsafeBufferPointer { wt in
+                    output.withUnsafeMutableBufferPointer { y in
+                        BLAS.parallelSgemm(.none, .none, m: n, n: g.patchSize, k: inputChannels, a: x.baseAddress!, lda: inputChannels,
+                                           b: wt.baseAddress!, ldb: g.patchSize, c: y.baseAddress!, ldc: g.patchSize)
+                    }
+                }
+            }
+            addBias(n: n, plane: outHeight * outWidth)
+            return
+        }
         let plane = h * w
         inputColumns.reuse(shape: [inputChannels, n * plane])
         columns.reuse(shape: [g.patchSize, g.patchCount])
@@ -78,15 +93,22 @@ public final class ConvTranspose2D: Layer {
         columns.withUnsafeBufferPointer { cols in
             output.withUnsafeMutableBufferPointer { y in col2im(cols.baseAddress!, y.baseAddress!, g) }
         }
-        if let bias {
-            let outPlane = outHeight * outWidth
-            bias.value.withUnsafeBufferPointer { b in
-                output.withUnsafeMutableBufferPointer { y in
-                    for image in 0..<n {
-                        for c in 0..<outputChannels {
-                            let row = y.baseAddress! + (image * outputChannels + c) * outPlane
-                            for i in 0..<outPlane { row[i] += b[c] }
-                        }
+        addBias(n: n, plane: outHeight * outWidth)
+    }
+
+    /// A 1 x 1 input without padding and with stride 1 (a DCGAN generator's first layer, from the latent vector).
+    private func isFromSinglePixel(_ g: ConvolutionGeometry) -> Bool {
+        g.outputHeight == 1 && g.outputWidth == 1 && g.padding == 0 && g.kernelHeight == g.height && g.kernelWidth == g.width
+    }
+
+    private func addBias(n: Int, plane: Int) {
+        guard let bias else { return }
+        bias.value.withUnsafeBufferPointer { b in
+            output.withUnsafeMutableBufferPointer { y in
+                for image in 0..<n {
+                    for c in 0..<outputChannels {
+                        let row = y.baseAddress! + (image * outputChannels + c) * plane
+                        for i in 0..<plane { row[i] += b[c] }
                     }
                 }
             }
@@ -106,6 +128,30 @@ public final class ConvTranspose2D: Layer {
                     }
                 }
             }
+        }
+        if isFromSinglePixel(g) {
+            // dW (C, O*K*K) += x^T (C, N) x dY (N, O*K*K); dX (N, C) = dY (N, O*K*K) x W^T (O*K*K, C).
+            input.withUnsafeBufferPointer { x in
+                outputGradient.withUnsafeBufferPointer { dy in
+                    if computesParameterGradients {
+                        weight.gradient.withUnsafeMutableBufferPointer { dw in
+                            BLAS.parallelSgemm(.transposed, .none, m: inputChannels, n: g.patchSize, k: g.batch,
+                                               a: x.baseAddress!, lda: inputChannels, b: dy.baseAddress!, ldb: g.patchSize,
+                                               beta: 1, c: dw.baseAddress!, ldc: g.patchSize)
+                        }
+                    }
+                    guard computesInputGradient else { return }
+                    inputGradient.reuse(shape: input.shape)
+                    weight.value.withUnsafeBufferPointer { wt in
+                        inputGradient.withUnsafeMutableBufferPointer { dx in
+                            BLAS.parallelSgemm(.none, .transposed, m: g.batch, n: inputChannels, k: g.patchSize,
+                                               a: dy.baseAddress!, lda: g.patchSize, b: wt.baseAddress!, ldb: g.patchSize,
+                                               c: dx.baseAddress!, ldc: inputChannels)
+                        }
+                    }
+                }
+            }
+            return
         }
         outputGradient.withUnsafeBufferPointer { dy in
             columns.withUnsafeMutableBufferPointer { cols in im2col(dy.baseAddress!, cols.baseAddress!, g) }

@@ -18,38 +18,40 @@ public struct ConvolutionGeometry: Sendable, Equatable {
 ///
 /// A convolution is then one sgemm: weight (O, patchSize) x columns. Rows are split across threads.
 func im2col(_ input: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
+    let parts = Threads.ranges(g.patchSize, parts: min(g.patchSize, Threads.count * 4))
+    Threads.parallelFor(parts.count) { chunk in im2colRows(input, columns, g, rows: parts[chunk]) }
+}
+
+/// The rows `rows` of the column matrix, on the calling thread.
+func im2colRows(_ input: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry, rows: Range<Int>) {
     let (oh, ow) = (g.outputHeight, g.outputWidth)
     let planeOut = oh * ow
-    let rows = g.patchSize
-    Threads.parallelFor(min(rows, Threads.count * 4)) { chunk in
-        let range = Threads.ranges(rows, parts: min(rows, Threads.count * 4))[chunk]
-        for row in range {
-            let kw = row % g.kernelWidth
-            let kh = (row / g.kernelWidth) % g.kernelHeight
-            let c = row / (g.kernelWidth * g.kernelHeight)
-            let rowBase = columns + row * g.patchCount
-            // Output columns whose input column lies inside the image: 0 <= x * stride - padding + kw < width.
-            let firstX = max(0, (g.padding - kw + g.stride - 1) / g.stride)
-            let endX = min(ow, max(firstX, (g.width + g.padding - kw + g.stride - 1) / g.stride))
-            for n in 0..<g.batch {
-                let image = input + (n * g.channels + c) * g.height * g.width
-                let outBase = rowBase + n * planeOut
-                for y in 0..<oh {
-                    let iy = y * g.stride - g.padding + kh
-                    let target = outBase + y * ow
-                    if iy < 0 || iy >= g.height {
-                        target.update(repeating: 0, count: ow)
-                        continue
-                    }
-                    if firstX > 0 { target.update(repeating: 0, count: firstX) }
-                    let source = image + iy * g.width - g.padding + kw
-                    if g.stride == 1 {
-                        (target + firstX).update(from: source + firstX, count: endX - firstX)
-                    } else {
-                        for x in firstX..<endX { target[x] = source[x * g.stride] }
-                    }
-                    if endX < ow { (target + endX).update(repeating: 0, count: ow - endX) }
+    for row in rows {
+        let kw = row % g.kernelWidth
+        let kh = (row / g.kernelWidth) % g.kernelHeight
+        let c = row / (g.kernelWidth * g.kernelHeight)
+        let rowBase = columns + row * g.patchCount
+        // Output columns whose input column lies inside the image: 0 <= x * stride - padding + kw < width.
+        let firstX = max(0, (g.padding - kw + g.stride - 1) / g.stride)
+        let endX = min(ow, max(firstX, (g.width + g.padding - kw + g.stride - 1) / g.stride))
+        for n in 0..<g.batch {
+            let image = input + (n * g.channels + c) * g.height * g.width
+            let outBase = rowBase + n * planeOut
+            for y in 0..<oh {
+                let iy = y * g.stride - g.padding + kh
+                let target = outBase + y * ow
+                if iy < 0 || iy >= g.height {
+                    target.update(repeating: 0, count: ow)
+                    continue
                 }
+                if firstX > 0 { target.update(repeating: 0, count: firstX) }
+                let source = image + iy * g.width - g.padding + kw
+                if g.stride == 1 {
+                    (target + firstX).update(from: source + firstX, count: endX - firstX)
+                } else {
+                    for x in firstX..<endX { target[x] = source[x * g.stride] }
+                }
+                if endX < ow { (target + endX).update(repeating: 0, count: ow - endX) }
             }
         }
     }
@@ -58,26 +60,34 @@ func im2col(_ input: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float
 /// Folds a column matrix back, adding every entry into the input position it came from (the adjoint of im2col).
 /// Overwrites `input` (N, C, H, W). Images are split across threads, so each thread writes its own images only.
 func col2im(_ columns: UnsafePointer<Float>, _ input: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
+    let parts = Threads.ranges(g.batch)
+    Threads.parallelFor(parts.count) { chunk in col2imImages(columns, input, g, images: parts[chunk]) }
+}
+
+/// col2im for the images `images` of the batch, on the calling thread.
+func col2imImages(_ columns: UnsafePointer<Float>, _ input: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry,
+                  images: Range<Int>) {
     let (oh, ow) = (g.outputHeight, g.outputWidth)
     let planeOut = oh * ow
-    let parts = Threads.ranges(g.batch)
-    Threads.parallelFor(parts.count) { chunk in
-        for n in parts[chunk] {
-            let imageBase = input + n * g.channels * g.height * g.width
-            imageBase.update(repeating: 0, count: g.channels * g.height * g.width)
-            for row in 0..<g.patchSize {
-                let kw = row % g.kernelWidth
-                let kh = (row / g.kernelWidth) % g.kernelHeight
-                let c = row / (g.kernelWidth * g.kernelHeight)
-                let image = imageBase + c * g.height * g.width
-                let source = columns + row * g.patchCount + n * planeOut
-                let firstX = max(0, (g.padding - kw + g.stride - 1) / g.stride)
-                let endX = min(ow, max(firstX, (g.width + g.padding - kw + g.stride - 1) / g.stride))
-                for y in 0..<oh {
-                    let iy = y * g.stride - g.padding + kh
-                    if iy < 0 || iy >= g.height { continue }
-                    let target = image + iy * g.width - g.padding + kw
-                    let from = source + y * ow
+    for n in images {
+        let imageBase = input + n * g.channels * g.height * g.width
+        imageBase.update(repeating: 0, count: g.channels * g.height * g.width)
+        for row in 0..<g.patchSize {
+            let kw = row % g.kernelWidth
+            let kh = (row / g.kernelWidth) % g.kernelHeight
+            let c = row / (g.kernelWidth * g.kernelHeight)
+            let image = imageBase + c * g.height * g.width
+            let source = columns + row * g.patchCount + n * planeOut
+            let firstX = max(0, (g.padding - kw + g.stride - 1) / g.stride)
+            let endX = min(ow, max(firstX, (g.width + g.padding - kw + g.stride - 1) / g.stride))
+            for y in 0..<oh {
+                let iy = y * g.stride - g.padding + kh
+                if iy < 0 || iy >= g.height { continue }
+                let target = image + iy * g.width - g.padding + kw
+                let from = source + y * ow
+                if g.stride == 1 {
+                    addRow(from + firstX, into: target + firstX, count: endX - firstX)
+                } else {
                     for x in firstX..<endX { target[x * g.stride] += from[x] }
                 }
             }
@@ -85,14 +95,32 @@ func col2im(_ columns: UnsafePointer<Float>, _ input: UnsafeMutablePointer<Float
     }
 }
 
+/// target[i] += source[i]; the two never overlap here (columns and images are separate buffers), which a
+/// rebound, restrict-free loop cannot tell the compiler, so this uses BLAS for long rows.
+@inline(__always)
+func addRow(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+    if count >= 64 {
+        BLAS.saxpy(count: count, alpha: 1, x: source, y: target)
+    } else {
+        for i in 0..<count { target[i] += source[i] }
+    }
+}
+
 /// (N, C, P) -> (C, N * P): the batch-major layout of activations to the channel-major layout sgemm works in.
 func batchToChannelMajor(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int) {
     let parts = Threads.ranges(channels)
     Threads.parallelFor(parts.count) { chunk in
-        for c in parts[chunk] {
-            for n in 0..<batch {
-                (target + (c * batch + n) * plane).update(from: source + (n * channels + c) * plane, count: plane)
-            }
+        batchToChannelMajorRows(source, target, batch: batch, channels: parts[chunk], plane: plane)
+    }
+}
+
+/// The channels `channels` of `batchToChannelMajor`, on the calling thread.
+func batchToChannelMajorRows(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, batch: Int,
+                             channels: Range<Int>, channelCount: Int? = nil, plane: Int) {
+    let total = channelCount ?? channels.upperBound
+    for c in channels {
+        for n in 0..<batch {
+            (target + (c * batch + n) * plane).update(from: source + (n * total + c) * plane, count: plane)
         }
     }
 }
@@ -102,26 +130,39 @@ func channelToBatchMajor(_ source: UnsafePointer<Float>, _ target: UnsafeMutable
                          bias: UnsafePointer<Float>?) {
     let parts = Threads.ranges(batch)
     Threads.parallelFor(parts.count) { chunk in
-        for n in parts[chunk] {
-            for c in 0..<channels {
-                let from = source + (c * batch + n) * plane, to = target + (n * channels + c) * plane
-                if let bias {
-                    let b = bias[c]
-                    for i in 0..<plane { to[i] = from[i] + b }
-                } else {
-                    to.update(from: from, count: plane)
-                }
+        channelToBatchMajorImages(source, target, batch: batch, images: parts[chunk], channels: channels, plane: plane, bias: bias)
+    }
+}
+
+/// The images `images` of `channelToBatchMajor`, on the calling thread.
+func channelToBatchMajorImages(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, batch: Int, images: Range<Int>,
+                               channels: Int, plane: Int, bias: UnsafePointer<Float>?) {
+    for n in images {
+        for c in 0..<channels {
+            let from = source + (c * batch + n) * plane, to = target + (n * channels + c) * plane
+            if let bias {
+                let b = bias[c]
+                for i in 0..<plane { to[i] = from[i] + b }
+            } else {
+                to.update(from: from, count: plane)
             }
         }
     }
 }
 
-/// Adds the row sums of a (rows, columns) matrix into `sums` (bias gradients).
+/// Adds the row sums of a (rows, columns) matrix into `sums` (bias gradients). Eight interleaved partial sums
+/// (combined in a fixed order) break the dependency chain of a single running sum.
 func addRowSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
     for r in 0..<rows {
-        var total: Float = 0
         let row = matrix + r * columns
-        for i in 0..<columns { total += row[i] }
+        var partial = SIMD8<Float>()
+        var i = 0
+        while i + 8 <= columns {
+            partial += UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self)
+            i += 8
+        }
+        var total = partial.sum()
+        while i < columns { total += row[i]; i += 1 }
         sums[r] += total
     }
 }

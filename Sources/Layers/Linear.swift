@@ -29,17 +29,11 @@ public final class Linear: Layer {
                      "expected input [N, \(inputFeatures)], got \(input.shape)")
         let n = input.shape[0]
         output.reuse(shape: [n, outputFeatures])
-        output.withUnsafeMutableBufferPointer { y in
-            if let bias {
-                bias.value.withUnsafeBufferPointer { b in
-                    for row in 0..<n { (y.baseAddress! + row * outputFeatures).update(from: b.baseAddress!, count: outputFeatures) }
-                }
-            }
-            input.withUnsafeBufferPointer { x in
-                weight.value.withUnsafeBufferPointer { w in
-                    BLAS.parallelSgemm(.none, .transposed, m: n, n: outputFeatures, k: inputFeatures,
-                               a: x.baseAddress!, lda: inputFeatures, b: w.baseAddress!, ldb: inputFeatures,
-                               beta: bias == nil ? 0 : 1, c: y.baseAddress!, ldc: outputFeatures)
+        input.withUnsafeBufferPointer { x in
+            weight.value.withUnsafeBufferPointer { w in
+                output.withUnsafeMutableBufferPointer { y in
+                    FullyConnected.forward(x.baseAddress!, w.baseAddress!, bias?.value.storage, y.baseAddress!,
+                                           batch: n, inputs: inputFeatures, outputs: outputFeatures)
                 }
             }
         }
@@ -48,33 +42,58 @@ public final class Linear: Layer {
     public func backward(input: Tensor, outputGradient: Tensor) {
         let n = input.shape[0]
         requireShape(outputGradient.shape == [n, outputFeatures], "Linear", "output gradient \(outputGradient.shape)")
-        outputGradient.withUnsafeBufferPointer { dy in
-            // dW (out, in) += dY^T (out, N) x X (N, in)
-            if computesParameterGradients { input.withUnsafeBufferPointer { x in
-                weight.gradient.withUnsafeMutableBufferPointer { dw in
-                    BLAS.parallelSgemm(.transposed, .none, m: outputFeatures, n: inputFeatures, k: n,
-                               a: dy.baseAddress!, lda: outputFeatures, b: x.baseAddress!, ldb: inputFeatures,
-                               beta: 1, c: dw.baseAddress!, ldc: inputFeatures)
-                }
-            } }
-            if let bias, computesParameterGradients {
-                bias.gradient.withUnsafeMutableBufferPointer { db in
-                    for row in 0..<n {
-                        let r = dy.baseAddress! + row * outputFeatures
-                        for j in 0..<outputFeatures { db[j] += r[j] }
+        if computesInputGradient { inputGradient.reuse(shape: input.shape) }
+        input.withUnsafeBufferPointer { x in
+            outputGradient.withUnsafeBufferPointer { dy in
+                weight.value.withUnsafeBufferPointer { w in
+                    weight.gradient.withUnsafeMutableBufferPointer { dw in
+                        inputGradient.withUnsafeMutableBufferPointer { dx in
+                            FullyConnected.backward(x.baseAddress!, dy.baseAddress!, w.baseAddress!,
+                                                    weightGradient: computesParameterGradients ? dw.baseAddress! : nil,
+                                                    biasGradient: computesParameterGradients ? bias : nil,
+                                                    inputGradient: computesInputGradient ? dx.baseAddress! : nil,
+                                                    batch: n, inputs: inputFeatures, outputs: outputFeatures)
+                        }
                     }
                 }
             }
-            guard computesInputGradient else { return }
-            inputGradient.reuse(shape: input.shape)
-            // dX (N, in) = dY (N, out) x W (out, in)
-            weight.value.withUnsafeBufferPointer { w in
-                inputGradient.withUnsafeMutableBufferPointer { dx in
-                    BLAS.parallelSgemm(.none, .none, m: n, n: inputFeatures, k: outputFeatures,
-                               a: dy.baseAddress!, lda: outputFeatures, b: w.baseAddress!, ldb: inputFeatures,
-                               c: dx.baseAddress!, ldc: inputFeatures)
+        }
+    }
+}
+
+/// y = x W^T + b and its gradients, for `Linear` and for convolutions whose kernel covers the whole input.
+/// x (N, in), W (out, in), y (N, out).
+enum FullyConnected {
+    static func forward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ bias: [Float]?, _ y: UnsafeMutablePointer<Float>,
+                        batch: Int, inputs: Int, outputs: Int) {
+        if let bias {
+            bias.withUnsafeBufferPointer { b in
+                for row in 0..<batch { (y + row * outputs).update(from: b.baseAddress!, count: outputs) }
+            }
+        }
+        BLAS.parallelSgemm(.none, .transposed, m: batch, n: outputs, k: inputs, a: x, lda: inputs, b: w, ldb: inputs,
+                           beta: bias == nil ? 0 : 1, c: y, ldc: outputs)
+    }
+
+    /// Adds dW = dY^T x and db = sum dY (when given), writes dX = dY W (when given).
+    static func backward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                         weightGradient dw: UnsafeMutablePointer<Float>?, biasGradient bias: Parameter?,
+                         inputGradient dx: UnsafeMutablePointer<Float>?, batch: Int, inputs: Int, outputs: Int) {
+        if let dw {
+            BLAS.parallelSgemm(.transposed, .none, m: outputs, n: inputs, k: batch, a: dy, lda: outputs, b: x, ldb: inputs,
+                               beta: 1, c: dw, ldc: inputs)
+        }
+        if let bias {
+            bias.gradient.withUnsafeMutableBufferPointer { db in
+                for row in 0..<batch {
+                    let r = dy + row * outputs
+                    for j in 0..<outputs { db[j] += r[j] }
                 }
             }
+        }
+        if let dx {
+            BLAS.parallelSgemm(.none, .none, m: batch, n: inputs, k: outputs, a: dy, lda: outputs, b: w, ldb: inputs,
+                               c: dx, ldc: inputs)
         }
     }
 }

@@ -18,6 +18,10 @@ final class GradientCheckTests: XCTestCase {
                                           padding: padding, bias: bias), seed: 1)
             assertGradientsMatchFiniteDifferences(conv, input: randomTensor([batch, 2, 7, 5], seed: 2))
         }
+        // A kernel covering the whole input takes the fully connected path.
+        let covering = initialized(Conv2D(inputChannels: 3, outputChannels: 2, kernelSize: 3), seed: 13)
+        assertGradientsMatchFiniteDifferences(covering, input: randomTensor([3, 3, 3, 3], seed: 14))
+        XCTAssertEqual(covering.output.shape, [3, 2, 1, 1])
         let wide = initialized(Conv2D(inputChannels: 1, outputChannels: 2, kernelSize: 4, stride: 2, padding: 1), seed: 3)
         assertGradientsMatchFiniteDifferences(wide, input: randomTensor([2, 1, 8, 6], seed: 4))
     }

@@ -41,13 +41,18 @@ for line in open(sys.argv[1]):
     side, name, value, *_ = line.split()
     rates[(side, name)].append(float(value))
 names = sorted({name for side, name in rates})
-print(f"{'workload':24} {'augbench':>10} {'pytorch':>10} {'ratio':>7}")
+# FLOP per unit of each workload (anchors/README.md), for achieved GFLOP/s.
+flop = {"classifier_step_b128": 3.2, "dcgan_step_b64": 10.3, "extract_1000": 8.5}
+sgemm = rates.get(("augbench", "sgemm_2048"))
+if sgemm:
+    print(f"OpenBLAS sgemm 2048^3 through AugBench's threads: {statistics.median(sgemm):.1f} GFLOP/s")
+print(f"{'workload':24} {'augbench':>10} {'pytorch':>10} {'ratio':>7} {'GFLOP/s':>8}")
 for name in names:
     ours, theirs = rates.get(("augbench", name)), rates.get(("pytorch", name))
     if not ours or not theirs:
         continue
     a, p = statistics.median(ours), statistics.median(theirs)
-    line = f"{name:24} {a:10.2f} {p:10.2f} {a / p:7.2f}"
+    line = f"{name:24} {a:10.2f} {p:10.2f} {a / p:7.2f} {a * flop.get(name, 0):8.1f}"
     unset = rates.get(("augbench-unset", name))
     if unset:
         line += f"   (coretype unset: {statistics.median(unset):.2f}, ratio {statistics.median(unset) / p:.2f})"

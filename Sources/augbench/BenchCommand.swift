@@ -60,6 +60,8 @@ struct BenchCommand: ParsableCommand {
 
         if perLayer { profileLayers(trainer.network, x, y) }
 
+        if selected("sgemm_2048") { print(String(format: "sgemm_2048 %.1f GFLOP/s", sgemmRate(seconds))) }
+
         // Features of 1000 images: the classifier up to its 128-d ReLU, evaluation mode.
         let features = Sequential(Array(trainer.network.layers.prefix(ReferenceClassifier.featureLayerIndex)))
         var big = Tensor(shape: [1000, 1, 28, 28])
@@ -67,6 +69,27 @@ struct BenchCommand: ParsableCommand {
         if selected("extract_1000") {
             print(String(format: "extract_1000 %.2f batches/s", rate(seconds) { features.forward(big, mode: .evaluation) }))
         }
+    }
+
+    /// OpenBLAS sgemm on 2048 x 2048 matrices, split across AugBench's threads as the layers split theirs: the
+    /// machine's dense-math ceiling, in GFLOP/s.
+    private func sgemmRate(_ seconds: Double) -> Double {
+        let n = 2048
+        var generator = RandomGenerator(seed: 1)
+        var a = Tensor(shape: [n, n]), b = Tensor(shape: [n, n]), c = Tensor(shape: [n, n])
+        generator.fillUniform(&a)
+        generator.fillUniform(&b)
+        let calls = a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    rate(seconds) {
+                        BLAS.parallelSgemm(.none, .none, m: n, n: n, k: n, a: pa.baseAddress!, lda: n, b: pb.baseAddress!, ldb: n,
+                                           c: pc.baseAddress!, ldc: n)
+                    }
+                }
+            }
+        }
+        return calls * 2 * Double(n * n * n) / 1e9
     }
 
     /// Milliseconds per forward and backward of each layer, averaged over 20 steps.

@@ -10,11 +10,13 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "augbench", targets: ["augbench"]),
-        .library(name: "AugBench", targets: ["Tensors", "ResultStore", "Datasets", "Layers", "Optimizers", "Classifiers", "GANs"]),
+        .library(name: "AugBench", targets: ["Tensors", "ResultStore", "Datasets", "Augmentations", "Layers", "Optimizers",
+                                                  "Classifiers", "GANs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // MARK: System libraries (Debian packages; see scripts/install-dependencies.sh)
@@ -26,17 +28,18 @@ let package = Package(
         // MARK: Library modules, bottom to top
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "ResultStore", dependencies: ["CHDF5", "Tensors"]),
+        .target(name: "Augmentations", dependencies: ["Tensors", .product(name: "Yams", package: "Yams")]),
         .target(name: "Layers", dependencies: ["Tensors"]),
         .target(name: "Optimizers", dependencies: ["Layers", "Tensors"]),
         .target(name: "Datasets", dependencies: ["Tensors", "ResultStore", "CZlib", "CPNG",
                                                  .product(name: "Logging", package: "swift-log")]),
 
         .target(name: "GANs", dependencies: ["Layers", "Optimizers", "Tensors"]),
-        .target(name: "Classifiers", dependencies: ["Datasets", "Layers", "Optimizers", "ResultStore", "Tensors"]),
+        .target(name: "Classifiers", dependencies: ["Augmentations", "Datasets", "Layers", "Optimizers", "ResultStore", "Tensors"]),
 
         // MARK: Executable
         .executableTarget(name: "augbench", dependencies: [
-            "Tensors", "ResultStore", "Datasets", "Layers", "Optimizers", "Classifiers", "GANs",
+            "Tensors", "ResultStore", "Datasets", "Augmentations", "Layers", "Optimizers", "Classifiers", "GANs",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -48,6 +51,8 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"], exclude: ["xoshiro_reference.py"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Optimizers", "Classifiers", "GANs", "ResultStore", "Tensors",
                                                         "TestSupport"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "AugmentationsTests", dependencies: ["Augmentations", "ResultStore", "Tensors", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ClassifiersTests", dependencies: ["Classifiers", "Datasets", "Layers", "Tensors", "TestSupport"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Tensors", "TestSupport"]),

@@ -1,3 +1,4 @@
+import Augmentations
 import Datasets
 import Foundation
 import Layers
@@ -11,13 +12,17 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var learningRate: Float = 1e-3
     public var labelSmoothing: Float = 0
     public var seed: UInt64 = 0
+    /// Applied to every training batch, with a fresh draw each time (torchvision-style, "on the fly").
+    public var augmentation = AugmentationPipeline.none
 
-    public init(epochs: Int = 40, batchSize: Int = 128, learningRate: Float = 1e-3, labelSmoothing: Float = 0, seed: UInt64 = 0) {
+    public init(epochs: Int = 40, batchSize: Int = 128, learningRate: Float = 1e-3, labelSmoothing: Float = 0, seed: UInt64 = 0,
+                augmentation: AugmentationPipeline = .none) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
         self.labelSmoothing = labelSmoothing
         self.seed = seed
+        self.augmentation = augmentation
     }
 }
 
@@ -42,6 +47,8 @@ public final class ClassifierTrainer {
     public let network: Sequential
     public let optimizer: Adam
     private var shuffle: RandomGenerator
+    /// Draws of the on-the-fly augmentation (its own stream, so turning augmentation on leaves shuffling unchanged).
+    private var augmentationDraws: RandomGenerator
     private var batchImages = Tensor(shape: [0])
     private var logitsGradient = Tensor(shape: [0])
 
@@ -50,6 +57,7 @@ public final class ClassifierTrainer {
         network = ReferenceClassifier.make(imageShape: imageShape, classCount: classCount, seed: configuration.seed)
         optimizer = Adam(parameters: network.parameters, learningRate: configuration.learningRate)
         shuffle = RandomGenerator(seed: configuration.seed).derived(3)
+        augmentationDraws = RandomGenerator(seed: configuration.seed).derived(4)
     }
 
     /// One optimisation step on a batch; returns the loss and the number of correct predictions.
@@ -78,6 +86,7 @@ public final class ClassifierTrainer {
             while first < train.count {
                 let indices = Array(order[first..<min(first + batch, train.count)])
                 gather(train.images, indices, into: &batchImages)
+                configuration.augmentation.apply(to: &batchImages, generator: &augmentationDraws)
                 let (loss, right) = step(batchImages, labels: indices.map { train.labels[$0] })
                 lossSum += Double(loss)
                 correct += right

@@ -158,4 +158,10 @@ public struct SplitData: Sendable {
     public let train: ImageSet
     public let validation: ImageSet
     public let test: ImageSet
+
+    public init(train: ImageSet, validation: ImageSet, test: ImageSet) {
+        self.train = train
+        self.validation = validation
+        self.test = test
+    }
 }

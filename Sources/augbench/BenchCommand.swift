@@ -1,4 +1,5 @@
 import ArgumentParser
+import Augmentations
 import Classifiers
 import Foundation
 import GANs
@@ -59,6 +60,16 @@ struct BenchCommand: ParsableCommand {
         }
 
         if perLayer { profileLayers(trainer.network, x, y) }
+
+        // The traditional preset on a classifier batch (issue target: under 10% of a classifier step).
+        if selected("augment_b128") {
+            var batch = x, draws = RandomGenerator(seed: 2)
+            let augmentRate = rate(seconds) {
+                batch = x
+                AugmentationPipeline.traditional.apply(to: &batch, generator: &draws)
+            }
+            print(String(format: "augment_b128 %.2f batches/s", augmentRate))
+        }
 
         if selected("sgemm_2048") { print(String(format: "sgemm_2048 %.1f GFLOP/s", sgemmRate(seconds))) }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Augmentations
 import Classifiers
 import Datasets
 import Foundation
@@ -43,7 +44,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("label-smoothing"), help: "Label smoothing of the cross-entropy (0 = none).")
     var labelSmoothing: Float = 0
 
-    @Option(help: "Threads for AugBench's loops and OpenBLAS (results are bit-identical for a fixed count).")
+    @OptionGroup var augmentation: AugmentationOptions
+
+    @Option(help: "Threads (results are bit-identical for a fixed count).")
     var threads = 2
 
     @Option(name: [.short, .long], help: "Result file (HDF5).")
@@ -61,19 +64,25 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let console = global.makeLogger()
         Threads.configure(threads)
+        let pipeline = try augmentation.pipeline()
         let splitFile = try SplitFile.read(split)
-        let data = try splitFile.load()
+        var data = try splitFile.load()
         console.info("split \(split): \(data.train.count) train, \(data.validation.count) validation, \(data.test.count) test images")
-        let record = TrainingRunFile(path: output, configuration: configuration(seed: seed), splitPath: split,
-                                     splitChecksum: try SHA256.hex(ofFile: split), threads: threads,
-                                     classNames: data.train.classNames)
+        if augmentation.copies > 0 {
+            data = SplitData(train: OfflineExpansion.expand(data.train, copies: augmentation.copies, pipeline: pipeline, seed: seed),
+                             validation: data.validation, test: data.test)
+            console.info("offline augmentation: \(augmentation.copies) copies per image -> \(data.train.count) training images")
+        }
+        let record = TrainingRunFile(path: output, configuration: configuration(seed: seed, pipeline: pipeline), splitPath: split,
+                                     splitChecksum: try SHA256.hex(ofFile: split), augmentation: augmentation.recordedDescription(pipeline),
+                                     threads: threads, classNames: data.train.classNames)
         let finished = try record.prepare()
         for runSeed in seed..<(seed + UInt64(seeds)) {
             if finished.contains(runSeed) {
                 console.info("seed \(runSeed): already in \(output), skipped")
                 continue
             }
-            let trainer = ClassifierTrainer(configuration: configuration(seed: runSeed), imageShape: data.train.imageShape,
+            let trainer = ClassifierTrainer(configuration: configuration(seed: runSeed, pipeline: pipeline), imageShape: data.train.imageShape,
                                             classCount: data.train.classCount)
             let bar = ProgressBar(total: epochs, label: "seed \(runSeed)", quiet: global.quiet)
             let result = trainer.train(data.train, validation: data.validation, test: data.test) { epoch, partial in
@@ -90,8 +99,9 @@ struct TrainCommand: ParsableCommand {
                      output as NSString))
     }
 
-    private func configuration(seed: UInt64) -> TrainingConfiguration {
-        TrainingConfiguration(epochs: epochs, batchSize: batchSize, learningRate: learningRate,
-                              labelSmoothing: labelSmoothing, seed: seed)
+    /// Offline expansion replaces the training set once; otherwise `pipeline` redraws for every batch.
+    private func configuration(seed: UInt64, pipeline: AugmentationPipeline) -> TrainingConfiguration {
+        TrainingConfiguration(epochs: epochs, batchSize: batchSize, learningRate: learningRate, labelSmoothing: labelSmoothing,
+                              seed: seed, augmentation: augmentation.copies == 0 ? pipeline : .none)
     }
 }

@@ -4,7 +4,8 @@ import XCTest
 
 final class DataCommandTests: CLITestCase {
     func testEveryCommandExplainsItselfWithAnExample() throws {
-        for command in [["data", "info"], ["data", "split"], ["data", "export"], ["data", "grid"], []] {
+        for command in [["data", "info"], ["data", "split"], ["data", "export"], ["data", "grid"], ["train"], ["bench"],
+                        ["augment"], ["augment", "preview"], ["augment", "expand"], []] {
             let result = try augbench(arguments: command + ["--help"])
             XCTAssertEqual(result.status, 0, "\(command)")
             XCTAssertTrue(result.standardOutput.contains("Example"), "help of '\(command.joined(separator: " "))' has no example")

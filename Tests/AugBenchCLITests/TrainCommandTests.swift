@@ -43,4 +43,38 @@ final class TrainCommandTests: CLITestCase {
         let other = try augbench("train", "--split", split, "--epochs", "4", "--output", result)
         assertFailsWithOneLine(other, [result, "exists with other settings"])
     }
+
+    func testAugmentedTrainingPreviewAndExpansion() throws {
+        let (split, out) = try makeSplit()
+        let result = path(out, "traditional.h5")
+        let trained = try augbench("train", "--split", split, "--epochs", "2", "--augment", "traditional", "--threads", "1", "--output", result)
+        XCTAssertEqual(trained.status, 0, trained.standardError)
+        if let h5dump = ProcessRunner.which("h5dump") {
+            let attribute = try ProcessRunner.run(h5dump, ["-a", "/augmentation", result]).standardOutput
+            XCTAssertTrue(attribute.contains("rotate=15,shift=3,noise=0.05"), attribute)
+        }
+
+        let yaml = path(out, "augment.yaml")
+        try "- rotate: 10\n- erase: {p: 1}\n".write(toFile: yaml, atomically: true, encoding: .utf8)
+        let expanded = path(out, "expanded.h5")
+        let expand = try augbench("augment", "expand", "--split", split, "--copies", "2", "--augment-file", yaml, "--output", expanded)
+        XCTAssertEqual(expand.status, 0, expand.standardError)
+        try assertH5DumpReads(expanded)
+        XCTAssertTrue(try augbench("data", "info", expanded).standardOutput.contains("images:   90 x 1 x 8 x 8"))
+
+        let offline = try augbench("train", "--split", split, "--epochs", "1", "--augment", "traditional", "--copies", "2",
+                                   "--threads", "1", "--output", path(out, "offline.h5"))
+        XCTAssertEqual(offline.status, 0, offline.standardError)
+        XCTAssertTrue(offline.standardError.contains("-> 90 training images"), offline.standardError)
+
+        let preview = path(out, "preview.png")
+        XCTAssertEqual(try augbench("augment", "preview", path(out, "expanded.h5"), "--augment", "strong", "--output", preview).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: preview))
+
+        assertFailsWithOneLine(try augbench("train", "--split", split, "--augment", "rotate=x", "--output", path(out, "bad.h5")),
+                               ["'x' in 'rotate=x' is not a number"])
+        try "- spin: 3\n".write(toFile: yaml, atomically: true, encoding: .utf8)
+        assertFailsWithOneLine(try augbench("augment", "preview", path(out, "expanded.h5"), "--augment-file", yaml, "--output", preview),
+                               [yaml, "unknown step 'spin'"])
+    }
 }

@@ -1,3 +1,4 @@
+import Augmentations
 import Classifiers
 import Datasets
 import Foundation
@@ -53,6 +54,20 @@ final class ClassifierTrainerTests: XCTestCase {
             XCTAssertNotEqual(first, run(seed: 6), "threads \(threads)")
         }
         Threads.configure(1)
+    }
+
+    /// On-the-fly augmentation changes training, reproducibly, and leaves the shuffling stream alone.
+    func testOnTheFlyAugmentationIsSeededAndChangesTraining() throws {
+        let train = try blobs(count: 32, seed: 7), test = try blobs(count: 8, seed: 8)
+        func weights(_ pipeline: AugmentationPipeline) -> [Float] {
+            let trainer = ClassifierTrainer(configuration: TrainingConfiguration(epochs: 2, batchSize: 16, seed: 3, augmentation: pipeline),
+                                            imageShape: [1, 12, 12], classCount: 2)
+            _ = trainer.train(train, validation: nil, test: test)
+            return trainer.network.parameters.flatMap(\.value.storage)
+        }
+        let augmented = weights(.traditional)
+        XCTAssertEqual(augmented, weights(.traditional))
+        XCTAssertNotEqual(augmented, weights(.none))
     }
 
     func testReferenceClassifierHasTheProtocolShapes() {

@@ -6,10 +6,10 @@ import Tensors
 ///
 /// Training uses the batch's mean and biased variance and updates the running statistics as PyTorch does:
 /// running = (1 - momentum) running + momentum * batch (the variance term unbiased, n / (n - 1)).
-/// Evaluation uses the running statistics. Statistics are accumulated in Float64.
+/// Evaluation uses the running statistics. Statistics are accumulated in Float64; channels are split across
+/// threads (each channel's work is independent, so results do not depend on the thread count).
 ///
-/// - Parameters: weight (gamma) [C], bias (beta) [C]; buffers running_mean, running_var [C],
-///   num_batches_tracked.
+/// - Parameters: weight (gamma) [C], bias (beta) [C]; buffers running_mean, running_var [C].
 /// References: Ioffe & Szegedy 2015; PyTorch `nn.BatchNorm1d` / `nn.BatchNorm2d` (momentum 0.1, eps 1e-5).
 public final class BatchNorm: Layer {
     public let channels: Int
@@ -17,8 +17,6 @@ public final class BatchNorm: Layer {
     public let epsilon: Float
     public let weight: Parameter
     public let bias: Parameter
-    public private(set) var runningMean: Tensor
-    public private(set) var runningVariance: Tensor
     public private(set) var batchesTracked: Int = 0
 
     public private(set) var output = Tensor(shape: [0])
@@ -26,9 +24,13 @@ public final class BatchNorm: Layer {
     public var computesInputGradient = true
     public var computesParameterGradients = true
 
-    /// Per-channel mean and 1 / sqrt(var + eps) used by the last forward pass (batch or running).
-    private var usedMean: [Float]
-    private var usedInverseStd: [Float]
+    /// Per-channel state in one owned allocation: running mean, running variance, and the mean and
+    /// 1 / sqrt(var + eps) the last forward pass used (batch or running), which backward needs.
+    private let state: UnsafeMutablePointer<Float>
+    private var runningMeanPointer: UnsafeMutablePointer<Float> { state }
+    private var runningVariancePointer: UnsafeMutablePointer<Float> { state + channels }
+    private var usedMean: UnsafeMutablePointer<Float> { state + 2 * channels }
+    private var usedInverseStd: UnsafeMutablePointer<Float> { state + 3 * channels }
     private var lastMode = Mode.training
 
     public init(channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
@@ -38,22 +40,25 @@ public final class BatchNorm: Layer {
         weight = Parameter(name: "weight", shape: [channels])
         bias = Parameter(name: "bias", shape: [channels])
         weight.value.fill(1)
-        runningMean = Tensor(shape: [channels])
-        runningVariance = Tensor(shape: [channels], repeating: 1)
-        usedMean = [Float](repeating: 0, count: channels)
-        usedInverseStd = [Float](repeating: 1, count: channels)
+        state = .allocate(capacity: 4 * channels)
+        state.initialize(repeating: 0, count: 4 * channels)
+        runningVariancePointer.update(repeating: 1, count: channels)
     }
 
+    deinit { state.deallocate() }
+
     public var parameters: [Parameter] { [weight, bias] }
-    public var buffers: [(name: String, tensor: Tensor)] {
-        [("running_mean", runningMean), ("running_var", runningVariance)]
+    public var runningMean: Tensor { try! Tensor(shape: [channels], storage: Array(UnsafeBufferPointer(start: runningMeanPointer, count: channels))) }
+    public var runningVariance: Tensor {
+        try! Tensor(shape: [channels], storage: Array(UnsafeBufferPointer(start: runningVariancePointer, count: channels)))
     }
+    public var buffers: [(name: String, tensor: Tensor)] { [("running_mean", runningMean), ("running_var", runningVariance)] }
 
     /// Restores running statistics (from a checkpoint).
     public func setRunningStatistics(mean: Tensor, variance: Tensor, batchesTracked: Int) {
         precondition(mean.count == channels && variance.count == channels, "BatchNorm: statistics of \(channels) channels expected")
-        runningMean = mean
-        runningVariance = variance
+        mean.withUnsafeBufferPointer { runningMeanPointer.update(from: $0.baseAddress!, count: channels) }
+        variance.withUnsafeBufferPointer { runningVariancePointer.update(from: $0.baseAddress!, count: channels) }
         self.batchesTracked = batchesTracked
     }
 
@@ -68,59 +73,45 @@ public final class BatchNorm: Layer {
         let (n, plane) = layout(input.shape)
         lastMode = mode
         output.reuse(shape: input.shape)
-        let count = n * plane
-        let channels = channels, epsilon = epsilon, momentum = momentum
         if mode == .training {
-            precondition(count > 1, "BatchNorm in training needs more than one value per channel")
+            precondition(n * plane > 1, "BatchNorm in training needs more than one value per channel")
             batchesTracked += 1
         }
+        let (channels, epsilon, momentum, count) = (channels, epsilon, momentum, n * plane)
+        let (runningMean, runningVariance, usedMean, usedInverseStd) = (runningMeanPointer, runningVariancePointer, usedMean, usedInverseStd)
         input.withUnsafeBufferPointer { xBuffer in
-            weight.value.withUnsafeBufferPointer { gammaBuffer in
-                bias.value.withUnsafeBufferPointer { betaBuffer in
-                    output.withUnsafeMutableBufferPointer { yBuffer in
-                        usedMean.withUnsafeMutableBufferPointer { meanBuffer in
-                            usedInverseStd.withUnsafeMutableBufferPointer { inverseStdBuffer in
-                                runningMean.withUnsafeMutableBufferPointer { runningMeanBuffer in
-                                    runningVariance.withUnsafeMutableBufferPointer { runningVarianceBuffer in
-        let (x, gamma, beta, y) = (xBuffer.baseAddress!, gammaBuffer.baseAddress!, betaBuffer.baseAddress!, yBuffer.baseAddress!)
-        let (usedMean, usedInverseStd) = (meanBuffer.baseAddress!, inverseStdBuffer.baseAddress!)
-        let (runningMean, runningVariance) = (runningMeanBuffer.baseAddress!, runningVarianceBuffer.baseAddress!)
-        // Channels are independent: each thread owns a range of them.
-        let parts = Threads.ranges(channels)
-        Threads.parallelFor(parts.count) { part in
-            for c in parts[part] {
-                if mode == .training {
-                    var sum = 0.0
-                    for image in 0..<n {
-                        let row = x + (image * channels + c) * plane
-                        for i in 0..<plane { sum += Double(row[i]) }
-                    }
-                    let mean = sum / Double(count)
-                    var squares = 0.0
-                    for image in 0..<n {
-                        let row = x + (image * channels + c) * plane
-                        for i in 0..<plane { let d = Double(row[i]) - mean; squares += d * d }
-                    }
-                    let variance = squares / Double(count)
-                    usedMean[c] = Float(mean)
-                    usedInverseStd[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
-                    let unbiased = variance * Double(count) / Double(count - 1)
-                    runningMean[c] = (1 - momentum) * runningMean[c] + momentum * Float(mean)
-                    runningVariance[c] = (1 - momentum) * runningVariance[c] + momentum * Float(unbiased)
-                } else {
-                    usedMean[c] = runningMean[c]
-                    usedInverseStd[c] = 1 / (runningVariance[c] + epsilon).squareRoot()
-                }
-                let scale = gamma[c] * usedInverseStd[c], shift = beta[c] - usedMean[c] * scale
-                for image in 0..<n {
-                    let offset = (image * channels + c) * plane
-                    for i in 0..<plane { y[offset + i] = x[offset + i] * scale + shift }
-                }
-            }
-        }
-                                    }
-                                }
+            output.withUnsafeMutableBufferPointer { yBuffer in
+                let (x, y) = (xBuffer.baseAddress!, yBuffer.baseAddress!)
+                let (gamma, beta) = (weight.value.storage, bias.value.storage)
+                let parts = Threads.ranges(channels)
+                Threads.parallelFor(parts.count) { part in
+                    for c in parts[part] {
+                        if mode == .training {
+                            var sum = 0.0
+                            for image in 0..<n {
+                                let row = x + (image * channels + c) * plane
+                                for i in 0..<plane { sum += Double(row[i]) }
                             }
+                            let mean = sum / Double(count)
+                            var squares = 0.0
+                            for image in 0..<n {
+                                let row = x + (image * channels + c) * plane
+                                for i in 0..<plane { let d = Double(row[i]) - mean; squares += d * d }
+                            }
+                            let variance = squares / Double(count)
+                            usedMean[c] = Float(mean)
+                            usedInverseStd[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
+                            let unbiased = variance * Double(count) / Double(count - 1)
+                            runningMean[c] = (1 - momentum) * runningMean[c] + momentum * Float(mean)
+                            runningVariance[c] = (1 - momentum) * runningVariance[c] + momentum * Float(unbiased)
+                        } else {
+                            usedMean[c] = runningMean[c]
+                            usedInverseStd[c] = 1 / (runningVariance[c] + epsilon).squareRoot()
+                        }
+                        let scale = gamma[c] * usedInverseStd[c], shift = beta[c] - usedMean[c] * scale
+                        for image in 0..<n {
+                            let offset = (image * channels + c) * plane
+                            for i in 0..<plane { y[offset + i] = x[offset + i] * scale + shift }
                         }
                     }
                 }
@@ -130,61 +121,58 @@ public final class BatchNorm: Layer {
 
     public func backward(input: Tensor, outputGradient: Tensor) {
         let (n, plane) = layout(input.shape)
-        let count = Double(n * plane)
-        let channels = channels, training = lastMode == .training
+        let (channels, count, training) = (channels, Double(n * plane), lastMode == .training)
         let (wantsInput, wantsParameters) = (computesInputGradient, computesParameterGradients)
+        let (usedMean, usedInverseStd) = (usedMean, usedInverseStd)
         if wantsInput { inputGradient.reuse(shape: input.shape) }
+        // sum(dy) and sum(dy * xhat) per channel, in Float64: the parameter gradients and the input gradient's terms.
+        var sums = [Double](repeating: 0, count: 2 * channels)
+        let gamma = weight.value.storage
         input.withUnsafeBufferPointer { xBuffer in
             outputGradient.withUnsafeBufferPointer { dyBuffer in
-                weight.value.withUnsafeBufferPointer { gammaBuffer in
-                    weight.gradient.withUnsafeMutableBufferPointer { dgammaBuffer in
-                        bias.gradient.withUnsafeMutableBufferPointer { dbetaBuffer in
-                            inputGradient.withUnsafeMutableBufferPointer { dxBuffer in
-                                usedMean.withUnsafeBufferPointer { meanBuffer in
-                                    usedInverseStd.withUnsafeBufferPointer { inverseStdBuffer in
-        let (x, dy, gamma) = (xBuffer.baseAddress!, dyBuffer.baseAddress!, gammaBuffer.baseAddress!)
-        let (dgamma, dbeta, dx) = (dgammaBuffer.baseAddress!, dbetaBuffer.baseAddress!, dxBuffer.baseAddress)
-        let (usedMean, usedInverseStd) = (meanBuffer.baseAddress!, inverseStdBuffer.baseAddress!)
-        let parts = Threads.ranges(channels)
-        Threads.parallelFor(parts.count) { part in
-            for c in parts[part] {
-                let mean = usedMean[c], inverseStd = usedInverseStd[c]
-                // sum(dy) and sum(dy * xhat) over the channel's values, in Float64.
-                var sumDy = 0.0, sumDyXhat = 0.0
-                for image in 0..<n {
-                    let offset = (image * channels + c) * plane
-                    for i in 0..<plane {
-                        let g = Double(dy[offset + i])
-                        sumDy += g
-                        sumDyXhat += g * Double((x[offset + i] - mean) * inverseStd)
-                    }
-                }
-                if wantsParameters {
-                    dgamma[c] += Float(sumDyXhat)
-                    dbeta[c] += Float(sumDy)
-                }
-                guard wantsInput, let dx else { continue }
-                let scale = gamma[c] * inverseStd
-                let meanDy = Float(sumDy / count), meanDyXhat = Float(sumDyXhat / count)
-                for image in 0..<n {
-                    let offset = (image * channels + c) * plane
-                    for i in 0..<plane {
-                        if training {
-                            // dx = gamma / sigma * (dy - mean(dy) - xhat * mean(dy * xhat))
-                            let xhat = (x[offset + i] - mean) * inverseStd
-                            dx[offset + i] = scale * (dy[offset + i] - meanDy - xhat * meanDyXhat)
-                        } else {
-                            dx[offset + i] = scale * dy[offset + i]
-                        }
-                    }
-                }
-            }
-        }
+                inputGradient.withUnsafeMutableBufferPointer { dxBuffer in
+                    sums.withUnsafeMutableBufferPointer { sumsBuffer in
+                        let (x, dy, dx, sums) = (xBuffer.baseAddress!, dyBuffer.baseAddress!, dxBuffer.baseAddress, sumsBuffer.baseAddress!)
+                        let parts = Threads.ranges(channels)
+                        Threads.parallelFor(parts.count) { part in
+                            for c in parts[part] {
+                                let mean = usedMean[c], inverseStd = usedInverseStd[c]
+                                var sumDy = 0.0, sumDyXhat = 0.0
+                                for image in 0..<n {
+                                    let offset = (image * channels + c) * plane
+                                    for i in 0..<plane {
+                                        let g = Double(dy[offset + i])
+                                        sumDy += g
+                                        sumDyXhat += g * Double((x[offset + i] - mean) * inverseStd)
+                                    }
+                                }
+                                sums[c] = sumDy
+                                sums[channels + c] = sumDyXhat
+                                guard wantsInput, let dx else { continue }
+                                let scale = gamma[c] * inverseStd
+                                let meanDy = Float(sumDy / count), meanDyXhat = Float(sumDyXhat / count)
+                                for image in 0..<n {
+                                    let offset = (image * channels + c) * plane
+                                    for i in 0..<plane {
+                                        // Training: dx = gamma / sigma * (dy - mean(dy) - xhat * mean(dy * xhat)).
+                                        // Evaluation: the statistics are constants, dx = gamma / sigma * dy.
+                                        dx[offset + i] = training
+                                            ? scale * (dy[offset + i] - meanDy - (x[offset + i] - mean) * inverseStd * meanDyXhat)
+                                            : scale * dy[offset + i]
                                     }
                                 }
                             }
                         }
                     }
+                }
+            }
+        }
+        guard wantsParameters else { return }
+        weight.gradient.withUnsafeMutableBufferPointer { dgamma in
+            bias.gradient.withUnsafeMutableBufferPointer { dbeta in
+                for c in 0..<channels {
+                    dgamma[c] += Float(sums[channels + c])
+                    dbeta[c] += Float(sums[c])
                 }
             }
         }

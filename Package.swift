@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .executable(name: "augbench", targets: ["augbench"]),
         .library(name: "AugBench", targets: ["Tensors", "ResultStore", "Datasets", "Augmentations", "Layers", "Optimizers",
-                                                  "Classifiers", "GANs"]),
+                                                  "Classifiers", "GANs", "Metrics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,12 +34,13 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Tensors", "ResultStore", "CZlib", "CPNG",
                                                  .product(name: "Logging", package: "swift-log")]),
 
+        .target(name: "Metrics", dependencies: ["Tensors"]),
         .target(name: "GANs", dependencies: ["Layers", "Optimizers", "Tensors"]),
         .target(name: "Classifiers", dependencies: ["Augmentations", "Datasets", "Layers", "Optimizers", "ResultStore", "Tensors"]),
 
         // MARK: Executable
         .executableTarget(name: "augbench", dependencies: [
-            "Tensors", "ResultStore", "Datasets", "Augmentations", "Layers", "Optimizers", "Classifiers", "GANs",
+            "Tensors", "ResultStore", "Datasets", "Augmentations", "Layers", "Optimizers", "Classifiers", "GANs", "Metrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -56,6 +57,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "ClassifiersTests", dependencies: ["Augmentations", "Classifiers", "Datasets", "Layers", "Tensors",
                                                             "TestSupport"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "ResultStore", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Tensors", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ResultStore", "Tensors", "TestSupport",
                                                           "CZlib", "CPNG"]),

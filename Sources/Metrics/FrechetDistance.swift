@@ -1,0 +1,70 @@
+import Tensors
+
+/// Frechet distance between two Gaussians fitted to feature sets (FID when the features come from the
+/// extractor): ||mu1 - mu2||^2 + tr(S1) + tr(S2) - 2 tr((S1 S2)^(1/2)).
+///
+/// The trace of the matrix square root is computed from symmetric eigendecompositions only:
+/// (S1 S2)^(1/2) is similar to (S1^(1/2) S2 S1^(1/2))^(1/2), a symmetric positive semi-definite matrix, so
+/// tr = sum of the square roots of its eigenvalues (tiny negative ones from rounding are clamped to 0). Unlike
+/// `scipy.linalg.sqrtm` this never produces a complex intermediate.
+///
+/// References: Heusel et al. 2017; Dowson & Landau 1982.
+public enum FrechetDistance {
+    public static func compute(_ a: FeatureStatistics, _ b: FeatureStatistics) throws -> Double {
+        guard a.dimension == b.dimension else {
+            throw MetricError("feature dimensions differ: \(a.dimension) and \(b.dimension)")
+        }
+        let d = a.dimension
+        var meanTerm = 0.0
+        for j in 0..<d { meanTerm += (a.mean[j] - b.mean[j]) * (a.mean[j] - b.mean[j]) }
+        var traces = 0.0
+        for j in 0..<d { traces += a.covariance[j * d + j] + b.covariance[j * d + j] }
+
+        // S1^(1/2) = V diag(sqrt(max(lambda, 0))) V^T
+        let first = try SymmetricEigen(symmetric: a.covariance, order: d)
+        var root = [Double](repeating: 0, count: d * d)
+        var scaled = first.vectors  // rows are eigenvectors; scale row e by sqrt(lambda_e)
+        for e in 0..<d {
+            let s = max(first.values[e], 0).squareRoot()
+            for j in 0..<d { scaled[e * d + j] *= s }
+        }
+        // root = V^T diag(s) V, with V's rows the eigenvectors: root[i][j] = sum_e v_e[i] s_e v_e[j]
+        first.vectors.withUnsafeBufferPointer { v in
+            scaled.withUnsafeBufferPointer { sv in
+                root.withUnsafeMutableBufferPointer { r in
+                    BLAS.dgemm(.transposed, .none, m: d, n: d, k: d, a: v.baseAddress!, lda: d, b: sv.baseAddress!, ldb: d,
+                               c: r.baseAddress!, ldc: d)
+                }
+            }
+        }
+        // M = root S2 root (symmetric PSD); symmetrise to remove rounding asymmetry before the eigen solver.
+        var temporary = [Double](repeating: 0, count: d * d), m = temporary
+        root.withUnsafeBufferPointer { r in
+            b.covariance.withUnsafeBufferPointer { s2 in
+                temporary.withUnsafeMutableBufferPointer { t in
+                    BLAS.dgemm(.none, .none, m: d, n: d, k: d, a: r.baseAddress!, lda: d, b: s2.baseAddress!, ldb: d,
+                               c: t.baseAddress!, ldc: d)
+                }
+            }
+            temporary.withUnsafeBufferPointer { t in
+                m.withUnsafeMutableBufferPointer { out in
+                    BLAS.dgemm(.none, .none, m: d, n: d, k: d, a: t.baseAddress!, lda: d, b: r.baseAddress!, ldb: d,
+                               c: out.baseAddress!, ldc: d)
+                }
+            }
+        }
+        for i in 0..<d { for j in (i + 1)..<max(i + 1, d) {
+            let average = (m[i * d + j] + m[j * d + i]) / 2
+            m[i * d + j] = average
+            m[j * d + i] = average
+        } }
+        let product = try SymmetricEigen(symmetric: m, order: d, computeVectors: false)
+        let traceOfRoot = product.values.reduce(0) { $0 + max($1, 0).squareRoot() }
+        return max(0, meanTerm + traces - 2 * traceOfRoot)
+    }
+
+    /// FID between two feature sets [N, D].
+    public static func compute(_ a: Tensor, _ b: Tensor) throws -> Double {
+        try compute(FeatureStatistics(features: a), FeatureStatistics(features: b))
+    }
+}

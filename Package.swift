@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Tensors", "ResultStore", "CZlib", "CPNG",
                                                  .product(name: "Logging", package: "swift-log")]),
 
-        .target(name: "Metrics", dependencies: ["Tensors"]),
+        .target(name: "Metrics", dependencies: ["Layers", "ResultStore", "Tensors"], resources: [.copy("Resources")]),
         .target(name: "GANs", dependencies: ["Layers", "Optimizers", "Tensors"]),
         .target(name: "Classifiers", dependencies: ["Augmentations", "Datasets", "Layers", "Optimizers", "ResultStore", "Tensors"]),
 
@@ -57,7 +57,8 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "ClassifiersTests", dependencies: ["Augmentations", "Classifiers", "Datasets", "Layers", "Tensors",
                                                             "TestSupport"]),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "ResultStore", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Datasets", "Metrics", "ResultStore", "Tensors", "TestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Tensors", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ResultStore", "Tensors", "TestSupport",
                                                           "CZlib", "CPNG"]),

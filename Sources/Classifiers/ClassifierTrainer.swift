@@ -14,6 +14,9 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var seed: UInt64 = 0
     /// Applied to every training batch, with a fresh draw each time (torchvision-style, "on the fly").
     public var augmentation = AugmentationPipeline.none
+    /// Epochs after which the learning rate is multiplied by `decayFactor` (empty: constant rate).
+    public var decayEpochs: [Int] = []
+    public var decayFactor: Float = 0.1
 
     public init(epochs: Int = 40, batchSize: Int = 128, learningRate: Float = 1e-3, labelSmoothing: Float = 0, seed: UInt64 = 0,
                 augmentation: AugmentationPipeline = .none) {
@@ -52,9 +55,16 @@ public final class ClassifierTrainer {
     private var batchImages = Tensor(shape: [0])
     private var logitsGradient = Tensor(shape: [0])
 
-    public init(configuration: TrainingConfiguration, imageShape: [Int], classCount: Int) {
+    /// Trains the reference classifier C.
+    public convenience init(configuration: TrainingConfiguration, imageShape: [Int], classCount: Int) {
+        self.init(configuration: configuration,
+                  network: ReferenceClassifier.make(imageShape: imageShape, classCount: classCount, seed: configuration.seed))
+    }
+
+    /// Trains any classifier network (logits [N, classes] out), e.g. the metrics' feature extractor.
+    public init(configuration: TrainingConfiguration, network: Sequential) {
         self.configuration = configuration
-        network = ReferenceClassifier.make(imageShape: imageShape, classCount: classCount, seed: configuration.seed)
+        self.network = network
         optimizer = Adam(parameters: network.parameters, learningRate: configuration.learningRate)
         shuffle = RandomGenerator(seed: configuration.seed).derived(3)
         augmentationDraws = RandomGenerator(seed: configuration.seed).derived(4)
@@ -80,6 +90,8 @@ public final class ClassifierTrainer {
         let start = Date()
         let batch = configuration.batchSize
         for epoch in 0..<configuration.epochs {
+            let decays = configuration.decayEpochs.filter { $0 <= epoch }.count
+            optimizer.learningRate = configuration.learningRate * pow(configuration.decayFactor, Float(decays))
             let order = shuffle.permutation(train.count)
             var lossSum = 0.0, correct = 0, batches = 0
             var first = 0

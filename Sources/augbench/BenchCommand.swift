@@ -4,6 +4,7 @@ import Classifiers
 import Foundation
 import GANs
 import Layers
+import Metrics
 import Optimizers
 import Tensors
 
@@ -69,6 +70,15 @@ struct BenchCommand: ParsableCommand {
                 AugmentationPipeline.traditional.apply(to: &batch, generator: &draws)
             }
             print(String(format: "augment_b128 %.2f batches/s", augmentRate))
+        }
+
+        // Frechet distance of two 10000 x 128 feature sets, statistics included (anchor: scipy sqrtm path).
+        if selected("frechet") {
+            var a = Tensor(shape: [10000, 128]), b = Tensor(shape: [10000, 128])
+            generator.fillNormal(&a)
+            generator.fillNormal(&b, mean: 0.1)
+            let frechetRate = rate(seconds) { _ = try? FrechetDistance.compute(a, b) }
+            print(String(format: "frechet_10k_d128 %.2f per s", frechetRate))
         }
 
         if selected("sgemm_2048") { print(String(format: "sgemm_2048 %.1f GFLOP/s", sgemmRate(seconds))) }

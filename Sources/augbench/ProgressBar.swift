@@ -6,6 +6,8 @@ final class ProgressBar {
     private let total: Int
     private let label: String
     private let enabled: Bool
+    /// Whether the bar is shown (callers log plain lines instead when it is not).
+    var isDrawing: Bool { enabled }
     private let start = Date()
 
     init(total: Int, label: String, quiet: Bool) {

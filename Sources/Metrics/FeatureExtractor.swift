@@ -1,0 +1,138 @@
+import Foundation
+import Layers
+import ResultStore
+import Tensors
+
+/// The CNN whose penultimate layer gives the features FID, KID, precision/recall and density/coverage compare,
+/// and whose logits give the Inception-style score. Inception-v3 is the wrong tool for 28 x 28 grayscale images
+/// (and cannot be downloaded here); this network is trained by AugBench on the full training set of the data it
+/// will judge, and ships inside the package for Fashion-MNIST.
+///
+/// ```
+/// Conv(C, 32, 3, p1) BN ReLU MaxPool(2)
+/// Conv(32, 64, 3, p1) BN ReLU  Conv(64, 64, 3, p1) BN ReLU MaxPool(2)  Flatten
+/// Linear(64 * H/4 * W/4, 256) BN ReLU  -> features (256)
+/// Dropout(0.3) Linear(256, classes) -> logits
+/// ```
+public final class FeatureExtractor {
+    public static let featureDimension = 256
+    /// Index of the layer whose output is the feature vector (the ReLU after the 256-unit layer).
+    public static let featureLayerIndex = 14
+
+    public let network: Sequential
+    public let imageShape: [Int]
+    public let classNames: [String]
+    /// "fmnist-cnn256" etc.; recorded with every metric.
+    public let name: String
+    /// SHA-256 of the weights (as stored), recorded with every metric: numbers made with different extractors
+    /// are never compared.
+    public let checksum: String
+
+    init(network: Sequential, imageShape: [Int], classNames: [String], name: String, checksum: String) {
+        self.network = network
+        self.imageShape = imageShape
+        self.classNames = classNames
+        self.name = name
+        self.checksum = checksum
+    }
+
+    /// An untrained network for images of `imageShape` ([C, H, W], H and W divisible by 4).
+    public static func makeNetwork(imageShape: [Int], classCount: Int, seed: UInt64) -> Sequential {
+        let flat = 64 * (imageShape[1] / 4) * (imageShape[2] / 4)
+        let root = RandomGenerator(seed: seed)
+        let network = Sequential([
+            Conv2D(inputChannels: imageShape[0], outputChannels: 32, kernelSize: 3, padding: 1), BatchNorm(channels: 32), ReLU(),
+            MaxPool2D(kernelSize: 2),
+            Conv2D(inputChannels: 32, outputChannels: 64, kernelSize: 3, padding: 1), BatchNorm(channels: 64), ReLU(),
+            Conv2D(inputChannels: 64, outputChannels: 64, kernelSize: 3, padding: 1), BatchNorm(channels: 64), ReLU(),
+            MaxPool2D(kernelSize: 2), Flatten(),
+            Linear(inputFeatures: flat, outputFeatures: featureDimension), BatchNorm(channels: featureDimension), ReLU(),
+            Dropout(probability: 0.3, generator: root.derived(2)),
+            Linear(inputFeatures: featureDimension, outputFeatures: classCount),
+        ])
+        var initialisation = root.derived(1)
+        Initializer.pytorchDefault(network, generator: &initialisation)
+        return network
+    }
+
+    /// Features [N, 256] and logits [N, classes] of `images` [N, C, H, W], in evaluation mode, batches of 500.
+    public func extract(_ images: Tensor) throws -> (features: Tensor, logits: Tensor) {
+        guard images.rank == 4, Array(images.shape.dropFirst()) == imageShape else {
+            throw MetricError("extractor \(name) takes images of shape \(imageShape), got \(Array(images.shape.dropFirst()))")
+        }
+        let n = images.shape[0]
+        let classes = classNames.count
+        var features = Tensor(shape: [n, Self.featureDimension]), logits = Tensor(shape: [n, classes])
+        var first = 0
+        while first < n {
+            let range = first..<min(n, first + 500)
+            network.forward(images.slice(range), mode: .evaluation)
+            let featureOutput = network.layers[Self.featureLayerIndex].output
+            features.withUnsafeMutableBufferPointer { f in
+                featureOutput.withUnsafeBufferPointer { (f.baseAddress! + first * Self.featureDimension).update(from: $0.baseAddress!, count: $0.count) }
+            }
+            logits.withUnsafeMutableBufferPointer { l in
+                network.output.withUnsafeBufferPointer { (l.baseAddress! + first * classes).update(from: $0.baseAddress!, count: $0.count) }
+            }
+            first = range.upperBound
+        }
+        return (features, logits)
+    }
+
+    /// The extractor shipped with the package (Fashion-MNIST), if this build has one.
+    public static var bundledPath: String? {
+        Bundle.module.path(forResource: "fmnist-extractor", ofType: "h5", inDirectory: "Resources")
+    }
+
+    // MARK: Files (kind "extractor")
+
+    /// Writes the weights and running statistics with PyTorch state_dict names, plus what made them.
+    public static func save(network: Sequential, imageShape: [Int], classNames: [String], name: String,
+                            provenance: [String: String], accuracy: Double, to path: String) throws {
+        let file = try HDF5File.create(path, kind: "extractor")
+        let root = file.root
+        try root.setAttribute("name", name)
+        try root.setAttribute("image_shape", imageShape.map { Int64($0) })
+        try root.setAttribute("class_names", classNames)
+        try root.setAttribute("test_accuracy", accuracy)
+        try root.setAttribute("feature_dimension", Int64(featureDimension))
+        for (key, value) in provenance.sorted(by: { $0.key < $1.key }) { try root.setAttribute(key, value) }
+        let weights = try root.createGroup("weights")
+        for named in network.namedParameters { try weights.write(named.path, named.parameter.value) }
+        for (index, layer) in network.layers.enumerated() {
+            guard let norm = layer as? BatchNorm else { continue }
+            try weights.write("\(index).running_mean", norm.runningMean)
+            try weights.write("\(index).running_var", norm.runningVariance)
+        }
+        try file.commit()
+    }
+
+    /// Loads an extractor file written by `save`.
+    public static func load(_ path: String) throws -> FeatureExtractor {
+        let file = try HDF5File.open(path)
+        defer { file.close() }
+        try file.requireKind("extractor")
+        let root = file.root
+        let imageShape = try root.arrayAttribute("image_shape", as: Int64.self).map { Int($0) }
+        let classNames = try root.stringArrayAttribute("class_names")
+        let network = makeNetwork(imageShape: imageShape, classCount: classNames.count, seed: 0)
+        let weights = try root.group("weights")
+        var hasher = SHA256()
+        for named in network.namedParameters {
+            let tensor = try weights.readTensor(named.path, shape: named.parameter.shape)
+            named.parameter.value = tensor
+            hasher.update(named.path)
+            hasher.update(tensor.storage)
+        }
+        for (index, layer) in network.layers.enumerated() {
+            guard let norm = layer as? BatchNorm else { continue }
+            let mean = try weights.readTensor("\(index).running_mean", shape: [norm.channels])
+            let variance = try weights.readTensor("\(index).running_var", shape: [norm.channels])
+            norm.setRunningStatistics(mean: mean, variance: variance, batchesTracked: 0)
+            hasher.update(mean.storage)
+            hasher.update(variance.storage)
+        }
+        return FeatureExtractor(network: network, imageShape: imageShape, classNames: classNames,
+                                name: try root.stringAttribute("name"), checksum: hasher.finalizeHex())
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import ResultStore
+import Tensors
+
+/// Every metric between a real and a generated set, computed in one place, and its HDF5 record (kind "metrics").
+public struct MetricsReport: Sendable {
+    public var fid = 0.0
+    public var kid = KernelDistance(mean: 0, std: 0, subsets: 0, subsetSize: 0)
+    public var inceptionScore = InceptionScore(mean: 0, std: 0)
+    public var manifold = ManifoldMetrics(precision: 0, recall: 0, density: 0, coverage: 0)
+    /// FID per class (nil where a class has fewer than 2 images on either side).
+    public var perClassFID: [Double?] = []
+    /// Distance from each generated sample to its nearest real sample, in feature space.
+    public var nearestRealDistances: [Double] = []
+    public var realStatistics: FeatureStatistics
+    public var generatedStatistics: FeatureStatistics
+
+    /// Settings of the computation.
+    public struct Settings: Sendable {
+        public var kidSubsets = 100
+        public var kidSubsetSize = 1000
+        public var seed: UInt64 = 0
+        public var k = 3
+        public var densityK = 5
+        public var inceptionSplits = 10
+        public init() {}
+    }
+
+    /// All metrics from features (and logits of the generated set), with labels for per-class FID when given.
+    public static func compute(realFeatures: Tensor, generatedFeatures: Tensor, generatedLogits: Tensor,
+                               realLabels: [Int]?, generatedLabels: [Int]?, classCount: Int, settings: Settings = Settings(),
+                               warn: (String) -> Void = { _ in }) throws -> MetricsReport {
+        var report = MetricsReport(realStatistics: try FeatureStatistics(features: realFeatures),
+                                   generatedStatistics: try FeatureStatistics(features: generatedFeatures))
+        report.fid = try FrechetDistance.compute(report.realStatistics, report.generatedStatistics)
+        report.kid = try KernelDistance.compute(realFeatures, generatedFeatures, subsets: settings.kidSubsets,
+                                                subsetSize: settings.kidSubsetSize, seed: settings.seed, warn: warn)
+        report.inceptionScore = try InceptionScore.compute(logits: generatedLogits, splits: min(settings.inceptionSplits, generatedLogits.shape[0]))
+        report.manifold = try ManifoldMetrics.compute(real: realFeatures, generated: generatedFeatures, k: settings.k, densityK: settings.densityK)
+        report.nearestRealDistances = try MemorisationDistances.nearest(generated: generatedFeatures, real: realFeatures)
+        if let realLabels, let generatedLabels {
+            report.perClassFID = try (0..<classCount).map { c -> Double? in
+                let r = realLabels.indices.filter { realLabels[$0] == c }, g = generatedLabels.indices.filter { generatedLabels[$0] == c }
+                guard r.count >= 2, g.count >= 2 else { return nil }
+                return try FrechetDistance.compute(realFeatures.gathering(r), generatedFeatures.gathering(g))
+            }
+            if report.perClassFID.contains(where: { $0 != nil }) && min(realLabels.count, generatedLabels.count) / max(1, classCount) < realFeatures.shape[1] {
+                warn("per-class FID uses fewer samples per class than feature dimensions: a biased, noisy estimate; compare it only between runs of equal size")
+            }
+        }
+        return report
+    }
+
+    /// Writes the record; `extractor` names and fingerprints the feature extractor used.
+    public func write(to path: String, extractorName: String, extractorChecksum: String, real: String, generated: String,
+                      settings: Settings, features: (real: Tensor, generated: Tensor)? = nil) throws {
+        let file = try HDF5File.create(path, kind: "metrics")
+        let root = file.root
+        try root.setAttribute("extractor", extractorName)
+        try root.setAttribute("extractor_sha256", extractorChecksum)
+        try root.setAttribute("real", real)
+        try root.setAttribute("generated", generated)
+        try root.setAttribute("fid", fid)
+        try root.setAttribute("kid_mean", kid.mean)
+        try root.setAttribute("kid_std", kid.std)
+        try root.setAttribute("kid_subsets", Int64(kid.subsets))
+        try root.setAttribute("kid_subset_size", Int64(kid.subsetSize))
+        try root.setAttribute("inception_score_mean", inceptionScore.mean)
+        try root.setAttribute("inception_score_std", inceptionScore.std)
+        try root.setAttribute("precision", manifold.precision)
+        try root.setAttribute("recall", manifold.recall)
+        try root.setAttribute("density", manifold.density)
+        try root.setAttribute("coverage", manifold.coverage)
+        try root.setAttribute("k", Int64(settings.k))
+        try root.setAttribute("density_k", Int64(settings.densityK))
+        try root.setAttribute("seed", Int64(bitPattern: settings.seed))
+        try root.write("per_class_fid", perClassFID.map { $0 ?? .nan }, shape: [perClassFID.count])
+        try root.write("nearest_real_distance", nearestRealDistances, shape: [nearestRealDistances.count])
+        for (name, statistics) in [("real", realStatistics), ("generated", generatedStatistics)] {
+            let group = try root.createGroup(name)
+            try group.setAttribute("count", Int64(statistics.count))
+            try group.write("feature_mean", statistics.mean, shape: [statistics.dimension])
+            try group.write("feature_covariance", statistics.covariance, shape: [statistics.dimension, statistics.dimension],
+                            compression: .gzip(level: 4))
+        }
+        if let features {
+            try root.group("real").write("features", features.real, compression: .gzip(level: 4))
+            try root.group("generated").write("features", features.generated, compression: .gzip(level: 4))
+        }
+        try file.commit()
+    }
+
+    /// Throws unless two metric files were made with the same extractor weights.
+    public static func requireSameExtractor(_ first: String, _ second: String) throws {
+        func fingerprint(_ path: String) throws -> (String, String) {
+            let file = try HDF5File.open(path)
+            defer { file.close() }
+            try file.requireKind("metrics")
+            return (try file.root.stringAttribute("extractor"), try file.root.stringAttribute("extractor_sha256"))
+        }
+        let (a, b) = (try fingerprint(first), try fingerprint(second))
+        guard a.1 == b.1 else {
+            throw MetricError("\(first) was measured with extractor \(a.0) (\(a.1.prefix(12))), \(second) with \(b.0) "
+                              + "(\(b.1.prefix(12))): numbers from different extractors are not comparable")
+        }
+    }
+}

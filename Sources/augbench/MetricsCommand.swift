@@ -1,0 +1,168 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Metrics
+import ResultStore
+import Tensors
+
+struct MetricsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "metrics",
+        abstract: "FID, KID, Inception-style score, precision/recall, density/coverage between real and generated images.",
+        discussion: """
+            Features come from AugBench's embedded extractor (or --extractor FILE from 'augbench extractor train'); \
+            every result records the extractor's name and weight checksum, and 'augbench metrics compare' refuses \
+            to put numbers from different extractors side by side. Feature sets are cached (by data and extractor \
+            checksum) in $AUGBENCH_CACHE or ~/.cache/augbench/features.
+
+            Examples:
+              augbench metrics --real /usr/share/datasets/fashion-mnist --real-subset test \\
+                  --generated samples.h5 --output runs/metrics.h5
+              augbench metrics compare runs/a.h5 runs/b.h5
+            """,
+        subcommands: [MetricsCompute.self, MetricsCompare.self],
+        defaultSubcommand: MetricsCompute.self
+    )
+}
+
+struct MetricsCompute: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compute",
+        abstract: "Compute every metric between a real and a generated set (the default subcommand).",
+        discussion: """
+            Example:
+              augbench metrics --real /usr/share/datasets/fashion-mnist --real-subset test \\
+                  --generated /usr/share/datasets/fashion-mnist --output runs/test-vs-train.h5
+            """
+    )
+
+    @Option(help: "Real images (IDX, HDF5, PNG class folders).")
+    var real: String
+
+    @Option(name: .customLong("real-subset"), help: "Subset of the real data: train or test.")
+    var realSubset: DatasetSubset = .test
+
+    @Option(help: "Generated images (HDF5 sample set, PNG class folders, IDX).")
+    var generated: String
+
+    @Option(name: .customLong("generated-subset"), help: "Subset of the generated data: train or test.")
+    var generatedSubset: DatasetSubset = .train
+
+    @Option(help: "Extractor file (default: the embedded Fashion-MNIST extractor).")
+    var extractor: String?
+
+    @Option(name: .customLong("kid-subsets"), help: "KID: number of subsets.")
+    var kidSubsets = 100
+
+    @Option(name: .customLong("kid-subset-size"), help: "KID: subset size (shrinks, with a warning, for small sets).")
+    var kidSubsetSize = 1000
+
+    @Option(help: "Seed of the KID subsets.")
+    var seed: UInt64 = 0
+
+    @Flag(name: .customLong("save-features"), help: "Also store both feature sets in the result file.")
+    var saveFeatures = false
+
+    @Flag(name: .customLong("no-cache"), help: "Neither read nor write the feature cache.")
+    var noCache = false
+
+    @Option(help: "Threads.")
+    var threads = 2
+
+    @Option(name: [.short, .long], help: "Result file (HDF5).")
+    var output: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let console = global.makeLogger()
+        Threads.configure(threads)
+        let model = try loadExtractor()
+        console.info("extractor \(model.name) (\(model.checksum.prefix(12)))")
+        let (realSet, realFeatures, realLogits) = try features(real, realSubset, model, console)
+        let (generatedSet, generatedFeatures, generatedLogits) = try features(generated, generatedSubset, model, console)
+        _ = realLogits
+        var settings = MetricsReport.Settings()
+        settings.kidSubsets = kidSubsets
+        settings.kidSubsetSize = kidSubsetSize
+        settings.seed = seed
+        let sameClasses = realSet.classNames == generatedSet.classNames
+        let report = try MetricsReport.compute(realFeatures: realFeatures, generatedFeatures: generatedFeatures,
+                                               generatedLogits: generatedLogits, realLabels: sameClasses ? realSet.labels : nil,
+                                               generatedLabels: sameClasses ? generatedSet.labels : nil,
+                                               classCount: realSet.classCount, settings: settings, warn: { console.warning($0) })
+        try report.write(to: output, extractorName: model.name, extractorChecksum: model.checksum, real: realSet.source,
+                         generated: generatedSet.source, settings: settings,
+                         features: saveFeatures ? (realFeatures, generatedFeatures) : nil)
+        print(String(format: "FID        %10.4f", report.fid))
+        print(String(format: "KID        %10.6f +- %.6f  (%d subsets of %d)", report.kid.mean, report.kid.std, report.kid.subsets, report.kid.subsetSize))
+        print(String(format: "IS         %10.4f +- %.4f", report.inceptionScore.mean, report.inceptionScore.std))
+        print(String(format: "precision  %10.4f   recall   %.4f  (k = 3)", report.manifold.precision, report.manifold.recall))
+        print(String(format: "density    %10.4f   coverage %.4f  (k = 5)", report.manifold.density, report.manifold.coverage))
+        let sorted = report.nearestRealDistances.sorted()
+        if !sorted.isEmpty {
+            print(String(format: "nearest real (features): min %.4f  median %.4f", sorted[0], sorted[sorted.count / 2]))
+        }
+        for (label, value) in report.perClassFID.enumerated() {
+            if let value { print(String(format: "  FID %-14@ %10.4f", realSet.classNames[label] as NSString, value)) }
+        }
+        console.info("wrote \(output)")
+    }
+
+    private func loadExtractor() throws -> FeatureExtractor {
+        if let extractor { return try FeatureExtractor.load(extractor) }
+        guard let bundled = FeatureExtractor.bundledPath else {
+            throw ValidationError("no embedded extractor in this build; pass --extractor FILE (see 'augbench extractor train')")
+        }
+        return try FeatureExtractor.load(bundled)
+    }
+
+    private func features(_ path: String, _ subset: DatasetSubset, _ model: FeatureExtractor,
+                          _ console: Console) throws -> (ImageSet, Tensor, Tensor) {
+        let source = try DatasetSource.resolve(path, subset: subset)
+        let set = try source.load()
+        let cache = FeatureCache.standard
+        let key = FeatureCache.key(dataFingerprint: try source.fingerprint().combined, extractorChecksum: model.checksum)
+        if !noCache, let cached = cache.load(key), cached.features.shape[0] == set.count {
+            console.debug("features of \(source.description) from the cache")
+            return (set, cached.features, cached.logits)
+        }
+        console.info("extracting features of \(set.count) images from \(source.description)")
+        let (features, logits) = try model.extract(set.images)
+        if !noCache {
+            do { try cache.store(key, features: features, logits: logits, description: source.description) } catch {
+                console.warning("feature cache not written: \(error)")
+            }
+        }
+        return (set, features, logits)
+    }
+}
+
+struct MetricsCompare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Put two metric files side by side; refuses files made with different extractors.",
+        discussion: """
+            Example:
+              augbench metrics compare runs/dcgan.h5 runs/cgan.h5
+            """
+    )
+
+    @Argument(help: "Metric files written by 'augbench metrics'.")
+    var files: [String]
+
+    func run() throws {
+        guard files.count >= 2 else { throw ValidationError("give at least two metric files") }
+        for other in files.dropFirst() { try MetricsReport.requireSameExtractor(files[0], other) }
+        let names = ["fid", "kid_mean", "inception_score_mean", "precision", "recall", "density", "coverage"]
+        print("metric".padding(toLength: 22, withPad: " ", startingAt: 0) + files.map { ($0 as NSString).lastPathComponent }.joined(separator: "  "))
+        for name in names {
+            let values = try files.map { path -> String in
+                let file = try HDF5File.open(path)
+                defer { file.close() }
+                return String(format: "%.4f", try file.root.attribute(name, as: Double.self))
+            }
+            print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + values.joined(separator: "  "))
+        }
+    }
+}

@@ -63,8 +63,14 @@ public enum FrechetDistance {
         return max(0, meanTerm + traces - 2 * traceOfRoot)
     }
 
-    /// FID between two feature sets [N, D].
+    /// FID between two feature sets [N, D]; the two sets' statistics are computed concurrently.
     public static func compute(_ a: Tensor, _ b: Tensor) throws -> Double {
-        try compute(FeatureStatistics(features: a), FeatureStatistics(features: b))
+        var results: [Result<FeatureStatistics, Error>] = [.failure(MetricError("not computed")), .failure(MetricError("not computed"))]
+        results.withUnsafeMutableBufferPointer { slots in
+            Threads.parallelFor(2) { index in
+                slots[index] = Result { try FeatureStatistics(features: index == 0 ? a : b) }
+            }
+        }
+        return try compute(results[0].get(), results[1].get())
     }
 }

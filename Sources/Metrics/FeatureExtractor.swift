@@ -55,8 +55,9 @@ public final class FeatureExtractor {
         return network
     }
 
-    /// Features [N, 256] and logits [N, classes] of `images` [N, C, H, W], in evaluation mode, batches of 500.
-    public func extract(_ images: Tensor) throws -> (features: Tensor, logits: Tensor) {
+    /// Features [N, 256] and logits [N, classes] of `images` [N, C, H, W], in evaluation mode, in batches of
+    /// `batchSize` (which changes nothing but speed and memory).
+    public func extract(_ images: Tensor, batchSize: Int = 500) throws -> (features: Tensor, logits: Tensor) {
         guard images.rank == 4, Array(images.shape.dropFirst()) == imageShape else {
             throw MetricError("extractor \(name) takes images of shape \(imageShape), got \(Array(images.shape.dropFirst()))")
         }
@@ -65,7 +66,7 @@ public final class FeatureExtractor {
         var features = Tensor(shape: [n, Self.featureDimension]), logits = Tensor(shape: [n, classes])
         var first = 0
         while first < n {
-            let range = first..<min(n, first + 500)
+            let range = first..<min(n, first + max(1, batchSize))
             network.forward(images.slice(range), mode: .evaluation)
             let featureOutput = network.layers[Self.featureLayerIndex].output
             features.withUnsafeMutableBufferPointer { f in

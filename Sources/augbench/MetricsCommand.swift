@@ -1,4 +1,5 @@
 import ArgumentParser
+import Classifiers
 import Datasets
 import Foundation
 import Metrics
@@ -20,7 +21,7 @@ struct MetricsCommand: ParsableCommand {
                   --generated samples.h5 --output runs/metrics.h5
               augbench metrics compare runs/a.h5 runs/b.h5
             """,
-        subcommands: [MetricsCompute.self, MetricsCompare.self],
+        subcommands: [MetricsCompute.self, MetricsCompare.self, MetricsCAS.self],
         defaultSubcommand: MetricsCompute.self
     )
 }
@@ -164,5 +165,49 @@ struct MetricsCompare: ParsableCommand {
             }
             print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + values.joined(separator: "  "))
         }
+    }
+}
+
+struct MetricsCAS: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cas",
+        abstract: "Classification accuracy score: train the reference classifier on generated images, test on real ones.",
+        discussion: """
+            Example:
+              augbench metrics cas --generated samples.h5 --real /usr/share/datasets/fashion-mnist --epochs 40
+            """
+    )
+
+    @Option(help: "Generated, labelled images (HDF5 sample set, PNG class folders, IDX).")
+    var generated: String
+
+    @Option(help: "Real data whose test subset is the evaluation set.")
+    var real: String
+
+    @Option(help: "Training epochs.")
+    var epochs = 40
+
+    @Option(help: "Seed.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Threads.")
+    var threads = 2
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let console = global.makeLogger()
+        Threads.configure(threads)
+        let synthetic = try DatasetSource.resolve(generated).load()
+        let test = try DatasetSource.resolve(real, subset: .test).load()
+        console.info("training on \(synthetic.count) generated images, testing on \(test.count) real ones")
+        let bar = ProgressBar(total: epochs, label: "CAS", quiet: global.quiet)
+        let result = try ClassificationAccuracyScore.compute(
+            synthetic: synthetic, realTest: test, configuration: TrainingConfiguration(epochs: epochs, seed: seed)) { epoch, partial in
+            bar.update(epoch + 1, status: String(format: "loss %.4f", partial.trainLoss.last ?? 0))
+        }
+        bar.finish()
+        print(String(format: "CAS %.4f (reference classifier trained on %d generated images, tested on %d real)",
+                     result.testAccuracy, synthetic.count, test.count))
     }
 }

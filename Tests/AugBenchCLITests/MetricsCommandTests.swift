@@ -42,6 +42,10 @@ final class MetricsCommandTests: CLITestCase {
         XCTAssertEqual(shifted.status, 0, shifted.standardError)
         XCTAssertEqual(try augbench("metrics", "compare", path(out, "same.h5"), path(out, "shifted.h5")).status, 0)
 
+        let cas = try augbench("metrics", "cas", "--generated", other, "--real", data, "--epochs", "2", "--threads", "1")
+        XCTAssertEqual(cas.status, 0, cas.standardError)
+        XCTAssertTrue(cas.standardOutput.hasPrefix("CAS "), cas.standardOutput)
+
         // Another extractor's numbers are refused side by side.
         let second = path(out, "second-extractor.h5")
         XCTAssertEqual(try augbench("extractor", "train", "--data", data, "--epochs", "1", "--seed", "1", "--threads", "1",

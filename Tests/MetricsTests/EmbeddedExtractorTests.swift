@@ -55,6 +55,10 @@ final class EmbeddedExtractorTests: XCTestCase {
         network.forward(images, mode: .evaluation)
         let expected = network.layers[FeatureExtractor.featureLayerIndex].output
         XCTAssertEqual(try first.extract(images).features, expected)
+        // Evaluation mode treats samples independently: the batch size changes nothing beyond float rounding.
+        for batchSize in [1, 3, 7] {
+            assertClose(try first.extract(images, batchSize: batchSize).features.storage, expected.storage, relative: 1e-5, absolute: 1e-6)
+        }
         assertThrowsMessage(["takes images of shape [1, 8, 8]"]) { try first.extract(randomTensor([2, 1, 9, 9], seed: 1)) }
     }
 }

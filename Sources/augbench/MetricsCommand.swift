@@ -61,6 +61,10 @@ struct MetricsCompute: ParsableCommand {
     @Option(help: "Seed of the KID subsets.")
     var seed: UInt64 = 0
 
+    @Option(name: .customLong("max-samples"),
+            help: "Use at most this many images of each set (a seeded random subset; 0 = all). Precision/recall compare every pair.")
+    var maxSamples = 10000
+
     @Flag(name: .customLong("save-features"), help: "Also store both feature sets in the result file.")
     var saveFeatures = false
 
@@ -80,9 +84,8 @@ struct MetricsCompute: ParsableCommand {
         Threads.configure(threads)
         let model = try loadExtractor()
         console.info("extractor \(model.name) (\(model.checksum.prefix(12)))")
-        let (realSet, realFeatures, realLogits) = try features(real, realSubset, model, console)
-        let (generatedSet, generatedFeatures, generatedLogits) = try features(generated, generatedSubset, model, console)
-        _ = realLogits
+        let (realSet, realFeatures, _) = try features(real, realSubset, model, stream: 1, console)
+        let (generatedSet, generatedFeatures, generatedLogits) = try features(generated, generatedSubset, model, stream: 2, console)
         var settings = MetricsReport.Settings()
         settings.kidSubsets = kidSubsets
         settings.kidSubsetSize = kidSubsetSize
@@ -110,6 +113,16 @@ struct MetricsCompute: ParsableCommand {
         console.info("wrote \(output)")
     }
 
+    /// A seeded subset of at most `maxSamples` rows (all rows when the set is small enough or the limit is 0).
+    private func limit(_ set: ImageSet, _ features: Tensor, _ logits: Tensor, stream: UInt64,
+                       _ console: Console) -> (ImageSet, Tensor, Tensor) {
+        guard maxSamples > 0, set.count > maxSamples else { return (set, features, logits) }
+        var generator = RandomGenerator(seed: seed).derived(stream)
+        let rows = Array(generator.permutation(set.count).prefix(maxSamples)).sorted()
+        console.info("using \(maxSamples) of the \(set.count) images of \(set.source) (--max-samples)")
+        return (set.subset(rows), features.gathering(rows), logits.gathering(rows))
+    }
+
     private func loadExtractor() throws -> FeatureExtractor {
         if let extractor { return try FeatureExtractor.load(extractor) }
         guard let bundled = FeatureExtractor.bundledPath else {
@@ -118,7 +131,9 @@ struct MetricsCompute: ParsableCommand {
         return try FeatureExtractor.load(bundled)
     }
 
-    private func features(_ path: String, _ subset: DatasetSubset, _ model: FeatureExtractor,
+    /// Features and logits of a set (from the cache when possible), limited to `--max-samples` with the
+    /// subsample drawn from its own stream.
+    private func features(_ path: String, _ subset: DatasetSubset, _ model: FeatureExtractor, stream: UInt64,
                           _ console: Console) throws -> (ImageSet, Tensor, Tensor) {
         let source = try DatasetSource.resolve(path, subset: subset)
         let set = try source.load()
@@ -126,7 +141,7 @@ struct MetricsCompute: ParsableCommand {
         let key = FeatureCache.key(dataFingerprint: try source.fingerprint().combined, extractorChecksum: model.checksum)
         if !noCache, let cached = cache.load(key), cached.features.shape[0] == set.count {
             console.debug("features of \(source.description) from the cache")
-            return (set, cached.features, cached.logits)
+            return limit(set, cached.features, cached.logits, stream: stream, console)
         }
         console.info("extracting features of \(set.count) images from \(source.description)")
         let (features, logits) = try model.extract(set.images)
@@ -135,7 +150,7 @@ struct MetricsCompute: ParsableCommand {
                 console.warning("feature cache not written: \(error)")
             }
         }
-        return (set, features, logits)
+        return limit(set, features, logits, stream: stream, console)
     }
 }
 

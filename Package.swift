@@ -35,7 +35,7 @@ let package = Package(
                                                  .product(name: "Logging", package: "swift-log")]),
 
         .target(name: "Metrics", dependencies: ["Layers", "ResultStore", "Tensors"], resources: [.copy("Resources")]),
-        .target(name: "GANs", dependencies: ["Layers", "Optimizers", "Tensors"]),
+        .target(name: "GANs", dependencies: ["Datasets", "Layers", "Optimizers", "ResultStore", "Tensors"]),
         .target(name: "Classifiers", dependencies: ["Augmentations", "Datasets", "Layers", "Optimizers", "ResultStore", "Tensors"]),
 
         // MARK: Executable

@@ -58,6 +58,22 @@ public final class Adam {
 
     /// Clears every parameter's gradient.
     public func zeroGradients() { parameters.forEach { $0.zeroGradient() } }
+
+    /// Restores the state saved from `step`, `firstMoments` and `secondMoments` (checkpoints).
+    public func restore(step: Int, firstMoments: [[Float]], secondMoments: [[Float]]) throws {
+        guard firstMoments.map(\.count) == parameters.map(\.count), secondMoments.map(\.count) == parameters.map(\.count) else {
+            throw OptimizerStateError("Adam state does not match the parameters' sizes")
+        }
+        self.step = step
+        self.firstMoments = firstMoments
+        self.secondMoments = secondMoments
+    }
+}
+
+/// Optimizer state that does not fit the parameters it is restored into.
+public struct OptimizerStateError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// SGD with momentum (and optional dampening-free Nesterov off), as PyTorch's `torch.optim.SGD`:

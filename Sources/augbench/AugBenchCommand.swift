@@ -16,8 +16,8 @@ struct AugBenchCommand: ParsableCommand {
                   --output runs/fmnist-100.h5
             """,
         version: AugBenchVersion.current,
-        subcommands: [DataCommand.self, AugmentCommand.self, TrainCommand.self, ExtractorCommand.self, MetricsCommand.self,
-                      BenchCommand.self]
+        subcommands: [DataCommand.self, AugmentCommand.self, TrainCommand.self, GANCommand.self, ExtractorCommand.self,
+                      MetricsCommand.self, BenchCommand.self]
     )
 }
 

@@ -108,7 +108,8 @@ struct MetricsCompute: ParsableCommand {
             print(String(format: "nearest real (features): min %.4f  median %.4f", sorted[0], sorted[sorted.count / 2]))
         }
         for (label, value) in report.perClassFID.enumerated() {
-            if let value { print(String(format: "  FID %-14@ %10.4f", realSet.classNames[label] as NSString, value)) }
+            // Padding by hand: Foundation on Linux ignores widths on %@.
+            if let value { print("  FID " + realSet.classNames[label].padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: " %10.4f", value)) }
         }
         console.info("wrote \(output)")
     }

@@ -53,6 +53,7 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Optimizers", "Classifiers", "GANs", "ResultStore", "Tensors",
                                                         "TestSupport"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "GANsTests", dependencies: ["Datasets", "GANs", "Layers", "Tensors", "TestSupport"]),
         .testTarget(name: "AugmentationsTests", dependencies: ["Augmentations", "Datasets", "ResultStore", "Tensors", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ClassifiersTests", dependencies: ["Augmentations", "Classifiers", "Datasets", "Layers", "Tensors",

@@ -5,28 +5,6 @@ import Optimizers
 import ResultStore
 import Tensors
 
-/// Settings of a GAN training run.
-public struct GANConfiguration: Sendable, Equatable {
-    /// "dcgan" (non-saturating BCE, the anchor's networks). Other variants arrive with the GAN issue.
-    public var variant = "dcgan"
-    public var steps = 2000
-    public var batchSize = 64
-    public var learningRate: Float = 2e-4
-    public var beta1: Float = 0.5
-    public var seed: UInt64 = 0
-    public static let variants = ["dcgan"]
-
-    public init(variant: String = "dcgan", steps: Int = 2000, batchSize: Int = 64, learningRate: Float = 2e-4, beta1: Float = 0.5,
-                seed: UInt64 = 0) {
-        self.variant = variant
-        self.steps = steps
-        self.batchSize = batchSize
-        self.learningRate = learningRate
-        self.beta1 = beta1
-        self.seed = seed
-    }
-}
-
 /// A run that stopped because the losses or weights diverged; names the step and the loss.
 public struct GANDivergence: Error, CustomStringConvertible {
     public let step: Int
@@ -35,179 +13,266 @@ public struct GANDivergence: Error, CustomStringConvertible {
 }
 
 /// Trains a GAN on the images of a split (the test set is never read), with checkpoints that resume
-/// bit-identically: weights, BatchNorm statistics, both optimizers' state, the random streams and the loss
-/// curves are all saved.
+/// bit-identically: weights, buffers (BatchNorm statistics, spectral-norm vectors), the moving-average generator,
+/// both optimisers' state, every random stream and the loss curves are saved.
 public final class GANTrainer {
     public let configuration: GANConfiguration
-    public let step: GANStep
-    /// Completed updates.
+    public let model: GANModel
+    /// Completed generator updates.
     public private(set) var completedSteps = 0
     public private(set) var discriminatorLosses: [Float] = []
     public private(set) var generatorLosses: [Float] = []
+    public private(set) var penalties: [Float] = []
     private var batchDraws: RandomGenerator
     private var noiseDraws: RandomGenerator
-    private var realBatch = Tensor(shape: [0])
-    private var noise = Tensor(shape: [0])
-    /// Consecutive steps with a discriminator loss near 0 (a collapsed game).
+    private var labelDraws: RandomGenerator
+    private var realBatch = Tensor(shape: [0]), realLabels = Tensor(shape: [0])
+    private var noise = Tensor(shape: [0]), fakeLabels = Tensor(shape: [0])
+    /// Consecutive steps with a cross-entropy or hinge discriminator loss near 0 (a collapsed game).
     private var stuckSteps = 0
 
-    public init(configuration: GANConfiguration, imageShape: [Int]) throws {
-        guard GANConfiguration.variants.contains(configuration.variant) else {
-            throw GANDivergence(step: 0, reason: "unknown variant '\(configuration.variant)' (known: \(GANConfiguration.variants.joined(separator: ", ")))")
-        }
-        guard imageShape == [1, 28, 28] else {
-            throw DatasetError("\(imageShape)", "the DCGAN networks take 1 x 28 x 28 images")
-        }
+    public init(configuration: GANConfiguration) throws {
         self.configuration = configuration
-        let generator = DCGAN.generator(), discriminator = DCGAN.discriminator()
-        var initialisation = RandomGenerator(seed: configuration.seed).derived(1)
-        for network in [generator, discriminator] {
-            for layer in network.layers {
-                if let conv = layer as? Conv2D { Initializer.dcgan(weight: conv.weight, bias: conv.bias, generator: &initialisation) }
-                if let conv = layer as? ConvTranspose2D { Initializer.dcgan(weight: conv.weight, bias: conv.bias, generator: &initialisation) }
-                if let norm = layer as? BatchNorm {
-                    initialisation.fillNormal(&norm.weight.value, mean: 1, std: 0.02)
-                    norm.bias.value.fill(0)
-                }
-            }
-        }
-        step = GANStep(generator: generator, discriminator: discriminator, learningRate: configuration.learningRate,
-                       beta1: configuration.beta1)
-        batchDraws = RandomGenerator(seed: configuration.seed).derived(2)
-        noiseDraws = RandomGenerator(seed: configuration.seed).derived(3)
+        model = try GANModel(configuration: configuration)
+        let root = RandomGenerator(seed: configuration.seed)
+        batchDraws = root.derived(2)
+        noiseDraws = root.derived(3)
+        labelDraws = root.derived(4)
     }
 
     /// Runs updates until `configuration.steps` are done; `checkpoint(step)` is called every `checkpointEvery`
-    /// steps and at the end, `progress(step, lossD, lossG)` after each step.
+    /// steps and at the end, `progress(step, losses)` after each step. Divergence throws `GANDivergence` before
+    /// any checkpoint of the diverged state is written.
     public func train(_ images: ImageSet, checkpointEvery: Int, checkpoint: (Int) throws -> Void,
-                      progress: (Int, Float, Float) -> Void = { _, _, _ in }) throws {
-        let inner = images.imageShape.reduce(1, *)
+                      progress: (Int, GANLosses) -> Void = { _, _ in }) throws {
+        guard images.imageShape == configuration.architecture.imageShape else {
+            throw GANSetupError("the GAN was built for images \(configuration.architecture.imageShape), the split has \(images.imageShape)")
+        }
+        guard images.classCount == configuration.architecture.classCount else {
+            throw GANSetupError("the GAN was built for \(configuration.architecture.classCount) classes, the split has \(images.classCount)")
+        }
+        let batch = min(configuration.batchSize, images.count)
         while completedSteps < configuration.steps {
-            let batch = min(configuration.batchSize, images.count)
-            realBatch.reuse(shape: [batch] + images.imageShape)
-            images.images.withUnsafeBufferPointer { source in
-                realBatch.withUnsafeMutableBufferPointer { target in
-                    for row in 0..<batch {
-                        let index = batchDraws.integer(below: images.count)
-                        (target.baseAddress! + row * inner).update(from: source.baseAddress! + index * inner, count: inner)
-                    }
-                }
+            var losses = GANLosses(discriminator: 0, generator: 0)
+            for _ in 0..<configuration.criticSteps {
+                drawRealBatch(images, count: batch)
+                drawNoise(images, count: batch)
+                model.generator.forward(noise: noise, labels: fakeLabels, mode: .training)
+                losses = model.discriminatorStep(real: realBatch, realLabels: realLabels, fake: model.generator.output,
+                                                 fakeLabels: fakeLabels)
             }
-            noise.reuse(shape: [batch, DCGAN.latentDimension, 1, 1])
-            noiseDraws.fillNormal(&noise)
-            let losses = step(real: realBatch, noise: noise)
+            losses.generator = model.generatorStep(noise: noise, labels: fakeLabels)
             completedSteps += 1
             discriminatorLosses.append(losses.discriminator)
             generatorLosses.append(losses.generator)
-            try checkDivergence(losses.discriminator, losses.generator)
-            progress(completedSteps, losses.discriminator, losses.generator)
+            penalties.append(losses.penalty)
+            try checkDivergence(losses)
+            progress(completedSteps, losses)
             if completedSteps % max(1, checkpointEvery) == 0 || completedSteps == configuration.steps {
                 try checkpoint(completedSteps)
             }
         }
     }
 
-    private func checkDivergence(_ lossD: Float, _ lossG: Float) throws {
-        func words(_ x: Float) -> String { x.isNaN ? "NaN" : "infinite" }
-        if !lossD.isFinite { throw GANDivergence(step: completedSteps, reason: "discriminator loss is \(words(lossD))") }
-        if !lossG.isFinite { throw GANDivergence(step: completedSteps, reason: "generator loss is \(words(lossG))") }
-        stuckSteps = lossD < 1e-4 ? stuckSteps + 1 : 0
-        if stuckSteps >= 200 {
-            throw GANDivergence(step: completedSteps, reason: "discriminator loss below 1e-4 for 200 steps (the generator has lost)")
-        }
-        for network in [step.generator, step.discriminator] where network.parameters.contains(where: { !$0.value.storage.allSatisfy(\.isFinite) }) {
-            throw GANDivergence(step: completedSteps, reason: "non-finite weights in the \(network === step.generator ? "generator" : "discriminator")")
+    /// A batch of training images drawn with replacement, and their labels.
+    private func drawRealBatch(_ images: ImageSet, count: Int) {
+        let inner = images.imageShape.reduce(1, *)
+        realBatch.reuse(shape: [count] + images.imageShape)
+        realLabels.reuse(shape: [count])
+        images.images.withUnsafeBufferPointer { source in
+            realBatch.withUnsafeMutableBufferPointer { target in
+                for row in 0..<count {
+                    let index = batchDraws.integer(below: images.count)
+                    (target.baseAddress! + row * inner).update(from: source.baseAddress! + index * inner, count: inner)
+                    realLabels[row] = Float(images.labels[index])
+                }
+            }
         }
     }
 
-    /// Images from latent noise drawn from `seed`, in evaluation mode (BatchNorm running statistics).
-    public func sample(count: Int, seed: UInt64) -> Tensor {
+    /// Latent noise, and labels for the fakes drawn from the training labels (so that fake and real classes
+    /// have the same frequencies, also on imbalanced splits).
+    private func drawNoise(_ images: ImageSet, count: Int) {
+        noise.reuse(shape: [count, configuration.architecture.latentDimension, 1, 1])
+        noiseDraws.fillNormal(&noise)
+        fakeLabels.reuse(shape: [count])
+        for row in 0..<count { fakeLabels[row] = Float(images.labels[labelDraws.integer(below: images.count)]) }
+    }
+
+    private func checkDivergence(_ losses: GANLosses) throws {
+        func words(_ x: Float) -> String { x.isNaN ? "NaN" : "infinite" }
+        if !losses.discriminator.isFinite { throw GANDivergence(step: completedSteps, reason: "discriminator loss is \(words(losses.discriminator))") }
+        if !losses.generator.isFinite { throw GANDivergence(step: completedSteps, reason: "generator loss is \(words(losses.generator))") }
+        if configuration.loss != .wasserstein {
+            stuckSteps = abs(losses.discriminator) < 1e-4 ? stuckSteps + 1 : 0
+            if stuckSteps >= 200 {
+                throw GANDivergence(step: completedSteps, reason: "discriminator loss below 1e-4 for 200 steps (the generator has lost)")
+            }
+        }
+        for (name, network) in [("generator", model.generator as NetworkModule), ("discriminator", model.discriminator)]
+        where network.parameters.contains(where: { !$0.value.storage.allSatisfy(\.isFinite) }) {
+            throw GANDivergence(step: completedSteps, reason: "non-finite weights in the \(name)")
+        }
+    }
+
+    // MARK: Sampling
+
+    /// `count` images of class `label` (any class for an unconditional generator) from noise drawn from `seed`,
+    /// in evaluation mode, from the moving-average generator when there is one.
+    public func sample(count: Int, labels: [Int], seed: UInt64) -> Tensor {
         var draws = RandomGenerator(seed: seed)
-        var latent = Tensor(shape: [count, DCGAN.latentDimension, 1, 1])
+        var latent = Tensor(shape: [count, configuration.architecture.latentDimension, 1, 1])
         draws.fillNormal(&latent)
-        step.generator.forward(latent, mode: .evaluation)
-        return step.generator.output
+        let labelTensor = try! Tensor(shape: [count], storage: labels.map(Float.init))
+        return model.generate(noise: latent, labels: labelTensor)
+    }
+
+    /// A grid's images: a row of `perRow` per class for a conditional generator, else `perRow` x classes.
+    public func sampleGridImages(perRow: Int = 10, seed: UInt64 = 1) -> Tensor {
+        let classes = configuration.architecture.classCount
+        let labels = (0..<classes).flatMap { [Int](repeating: $0, count: perRow) }
+        return sample(count: labels.count, labels: labels, seed: seed)
     }
 
     // MARK: Checkpoints (kind "gan-checkpoint")
-
-    private static let networks = ["generator", "discriminator"]
 
     /// Writes the complete training state to `path` (atomically).
     public func saveCheckpoint(to path: String, splitPath: String) throws {
         let file = try HDF5File.create(path, kind: "gan-checkpoint")
         let root = file.root
-        try root.setAttribute("variant", configuration.variant)
+        try Self.writeConfiguration(configuration, to: root)
         try root.setAttribute("step", Int64(completedSteps))
-        try root.setAttribute("steps", Int64(configuration.steps))
-        try root.setAttribute("batch_size", Int64(configuration.batchSize))
-        try root.setAttribute("learning_rate", Double(configuration.learningRate))
-        try root.setAttribute("beta1", Double(configuration.beta1))
-        try root.setAttribute("seed", Int64(bitPattern: configuration.seed))
         try root.setAttribute("split", splitPath)
         try root.setAttribute("stuck_steps", Int64(stuckSteps))
-        try root.write("loss_discriminator", discriminatorLosses, shape: [discriminatorLosses.count])
-        try root.write("loss_generator", generatorLosses, shape: [generatorLosses.count])
-        try root.write("rng_batches", batchDraws.state.map { Int64(bitPattern: $0) }, shape: [6])
-        try root.write("rng_noise", noiseDraws.state.map { Int64(bitPattern: $0) }, shape: [6])
-        for (name, network, optimizer) in [("generator", step.generator, step.generatorOptimizer),
-                                           ("discriminator", step.discriminator, step.discriminatorOptimizer)] {
-            let group = try root.createGroup(name)
-            for named in network.namedParameters { try group.write("weights/\(named.path)", named.parameter.value) }
-            for (index, layer) in network.layers.enumerated() {
-                guard let norm = layer as? BatchNorm else { continue }
-                try group.write("buffers/\(index).running_mean", norm.runningMean)
-                try group.write("buffers/\(index).running_var", norm.runningVariance)
-                try group.setAttribute("batches_tracked", Int64(norm.batchesTracked), on: "buffers/\(index).running_mean")
-            }
-            try group.setAttribute("adam_step", Int64(optimizer.step))
-            for (index, named) in network.namedParameters.enumerated() {
-                try group.write("adam/\(named.path).m", optimizer.firstMoments[index], shape: named.parameter.shape)
-                try group.write("adam/\(named.path).v", optimizer.secondMoments[index], shape: named.parameter.shape)
-            }
+        for (name, curve) in [("loss_discriminator", discriminatorLosses), ("loss_generator", generatorLosses), ("gradient_penalty", penalties)] {
+            try root.write("curves/\(name)", curve, shape: [curve.count])
         }
+        var streams = [("batches", batchDraws), ("noise", noiseDraws), ("labels", labelDraws), ("interpolation", model.interpolationDraws)]
+        if let augment = model.augment { streams.append(("diffaugment", augment.generator)) }
+        for (name, stream) in streams { try root.write("rng/\(name)", stream.state.map { Int64(bitPattern: $0) }, shape: [6]) }
+        try NetworkState.write(model.generator, optimizer: model.generatorOptimizer, to: root.createGroup("generator"))
+        try NetworkState.write(model.discriminator, optimizer: model.discriminatorOptimizer, to: root.createGroup("discriminator"))
+        if let averaged = model.averagedGenerator { try NetworkState.write(averaged, optimizer: nil, to: root.createGroup("generator_ema")) }
         try file.commit()
     }
 
-    /// A trainer restored from a checkpoint, continuing exactly where it stopped.
+    /// A trainer restored from a checkpoint, continuing exactly where it stopped (`steps` extends the run).
     public static func resume(from path: String, steps: Int? = nil) throws -> (trainer: GANTrainer, split: String) {
         let file = try HDF5File.open(path)
         defer { file.close() }
         try file.requireKind("gan-checkpoint")
         let root = file.root
-        var configuration = GANConfiguration(
-            variant: try root.stringAttribute("variant"), steps: Int(try root.attribute("steps", as: Int64.self)),
-            batchSize: Int(try root.attribute("batch_size", as: Int64.self)),
-            learningRate: Float(try root.attribute("learning_rate", as: Double.self)),
-            beta1: Float(try root.attribute("beta1", as: Double.self)),
-            seed: UInt64(bitPattern: try root.attribute("seed", as: Int64.self)))
+        var configuration = try readConfiguration(root)
         if let steps { configuration.steps = steps }
-        let trainer = try GANTrainer(configuration: configuration, imageShape: [1, 28, 28])
+        let trainer = try GANTrainer(configuration: configuration)
         trainer.completedSteps = Int(try root.attribute("step", as: Int64.self))
         trainer.stuckSteps = Int(try root.attribute("stuck_steps", as: Int64.self))
-        trainer.discriminatorLosses = try root.read("loss_discriminator", as: Float.self).values
-        trainer.generatorLosses = try root.read("loss_generator", as: Float.self).values
-        trainer.batchDraws = try RandomGenerator(state: root.read("rng_batches", as: Int64.self).values.map { UInt64(bitPattern: $0) })
-        trainer.noiseDraws = try RandomGenerator(state: root.read("rng_noise", as: Int64.self).values.map { UInt64(bitPattern: $0) })
-        for (name, network, optimizer) in [("generator", trainer.step.generator, trainer.step.generatorOptimizer),
-                                           ("discriminator", trainer.step.discriminator, trainer.step.discriminatorOptimizer)] {
-            let group = try root.group(name)
-            for named in network.namedParameters {
-                named.parameter.value = try group.readTensor("weights/\(named.path)", shape: named.parameter.shape)
-            }
-            for (index, layer) in network.layers.enumerated() {
-                guard let norm = layer as? BatchNorm else { continue }
-                norm.setRunningStatistics(mean: try group.readTensor("buffers/\(index).running_mean"),
-                                          variance: try group.readTensor("buffers/\(index).running_var"),
-                                          batchesTracked: Int(try group.attribute("batches_tracked", as: Int64.self,
-                                                                                  on: "buffers/\(index).running_mean")))
-            }
-            let moments = try network.namedParameters.map { named in
-                (try group.read("adam/\(named.path).m", as: Float.self).values, try group.read("adam/\(named.path).v", as: Float.self).values)
-            }
-            try optimizer.restore(step: Int(try group.attribute("adam_step", as: Int64.self)),
-                                  firstMoments: moments.map(\.0), secondMoments: moments.map(\.1))
+        trainer.discriminatorLosses = try root.read("curves/loss_discriminator", as: Float.self).values
+        trainer.generatorLosses = try root.read("curves/loss_generator", as: Float.self).values
+        trainer.penalties = try root.read("curves/gradient_penalty", as: Float.self).values
+        func stream(_ name: String) throws -> RandomGenerator {
+            try RandomGenerator(state: root.read("rng/\(name)", as: Int64.self).values.map { UInt64(bitPattern: $0) })
         }
+        trainer.batchDraws = try stream("batches")
+        trainer.noiseDraws = try stream("noise")
+        trainer.labelDraws = try stream("labels")
+        trainer.model.interpolationDraws = try stream("interpolation")
+        if let augment = trainer.model.augment { augment.generator = try stream("diffaugment") }
+        let model = trainer.model
+        try NetworkState.read(model.generator, optimizer: model.generatorOptimizer, from: root.group("generator"))
+        try NetworkState.read(model.discriminator, optimizer: model.discriminatorOptimizer, from: root.group("discriminator"))
+        if let averaged = model.averagedGenerator { try NetworkState.read(averaged, optimizer: nil, from: root.group("generator_ema")) }
         return (trainer, try root.stringAttribute("split"))
+    }
+
+    private static func writeConfiguration(_ c: GANConfiguration, to root: HDF5Group) throws {
+        let a = c.architecture
+        try root.setAttribute("variant", c.variant.rawValue)
+        try root.setAttribute("configuration", c.summary)
+        try root.setAttribute("image_shape", a.imageShape.map { Int64($0) })
+        try root.setAttribute("classes", Int64(a.classCount))
+        try root.setAttribute("conditional_generator", Int64(a.conditionalGenerator ? 1 : 0))
+        try root.setAttribute("conditioning", a.conditioning.rawValue)
+        try root.setAttribute("normalization", a.normalization.rawValue)
+        try root.setAttribute("residual", Int64(a.residual ? 1 : 0))
+        try root.setAttribute("attention", Int64(a.attention ? 1 : 0))
+        try root.setAttribute("steps", Int64(c.steps))
+        try root.setAttribute("batch_size", Int64(c.batchSize))
+        try root.setAttribute("loss", c.loss.rawValue)
+        try root.setAttribute("optimizer", c.optimizer.rawValue)
+        try root.setAttribute("learning_rate_generator", Double(c.generatorLearningRate))
+        try root.setAttribute("learning_rate_discriminator", Double(c.discriminatorLearningRate))
+        try root.setAttribute("betas", [Double(c.beta1), Double(c.beta2)])
+        try root.setAttribute("critic_steps", Int64(c.criticSteps))
+        try root.setAttribute("clip", Double(c.clip ?? 0))
+        try root.setAttribute("gradient_penalty", Double(c.gradientPenalty ?? 0))
+        try root.setAttribute("label_smoothing", Double(c.labelSmoothing))
+        try root.setAttribute("diffaugment", Int64(c.diffAugment ? 1 : 0))
+        try root.setAttribute("ema_decay", Double(c.emaDecay ?? 0))
+        try root.setAttribute("seed", Int64(bitPattern: c.seed))
+    }
+
+    private static func readConfiguration(_ root: HDF5Group) throws -> GANConfiguration {
+        func text<T: RawRepresentable>(_ name: String, _ type: T.Type) throws -> T where T.RawValue == String {
+            let value = try root.stringAttribute(name)
+            guard let parsed = T(rawValue: value) else { throw GANSetupError("checkpoint attribute \(name) = '\(value)' is unknown") }
+            return parsed
+        }
+        func integer(_ name: String) throws -> Int { Int(try root.attribute(name, as: Int64.self)) }
+        func real(_ name: String) throws -> Float { Float(try root.attribute(name, as: Double.self)) }
+        let imageShape = try root.arrayAttribute("image_shape", as: Int64.self).map { Int($0) }
+        var c = GANConfiguration(variant: try text("variant", GANVariant.self), imageShape: imageShape, classCount: try integer("classes"))
+        c.architecture.conditionalGenerator = try integer("conditional_generator") == 1
+        c.architecture.conditioning = try text("conditioning", DiscriminatorConditioning.self)
+        c.architecture.normalization = try text("normalization", DiscriminatorNormalization.self)
+        c.architecture.residual = try integer("residual") == 1
+        c.architecture.attention = try integer("attention") == 1
+        c.steps = try integer("steps")
+        c.batchSize = try integer("batch_size")
+        c.loss = try text("loss", AdversarialLoss.self)
+        c.optimizer = try text("optimizer", GANOptimizer.self)
+        c.generatorLearningRate = try real("learning_rate_generator")
+        c.discriminatorLearningRate = try real("learning_rate_discriminator")
+        let betas = try root.arrayAttribute("betas", as: Double.self)
+        (c.beta1, c.beta2) = (Float(betas[0]), Float(betas[1]))
+        c.criticSteps = try integer("critic_steps")
+        let (clip, penalty, ema) = (try real("clip"), try real("gradient_penalty"), try real("ema_decay"))
+        c.clip = clip > 0 ? clip : nil
+        c.gradientPenalty = penalty > 0 ? penalty : nil
+        c.emaDecay = ema > 0 ? ema : nil
+        c.labelSmoothing = try real("label_smoothing")
+        c.diffAugment = try integer("diffaugment") == 1
+        c.seed = UInt64(bitPattern: try root.attribute("seed", as: Int64.self))
+        return c
+    }
+}
+
+/// Weights, buffers and optimiser state of a network in an HDF5 group:
+/// weights/<path>, buffers/<path>, optimizer/<slot>/<path> and the optimiser's step as an attribute.
+enum NetworkState {
+    static func write(_ network: NetworkModule, optimizer: Optimizer?, to group: HDF5Group) throws {
+        for named in network.namedParameters { try group.write("weights/\(named.path)", named.parameter.value) }
+        for (name, tensor) in network.buffers { try group.write("buffers/\(name)", tensor) }
+        guard let optimizer else { return }
+        try group.setAttribute("optimizer_step", Int64(optimizer.step))
+        let named = network.namedParameters
+        for (slot, buffers) in optimizer.slots {
+            for (parameter, buffer) in zip(named, buffers) {
+                try group.write("optimizer/\(slot)/\(parameter.path)", buffer, shape: parameter.parameter.shape)
+            }
+        }
+    }
+
+    static func read(_ network: NetworkModule, optimizer: Optimizer?, from group: HDF5Group) throws {
+        for named in network.namedParameters {
+            named.parameter.value = try group.readTensor("weights/\(named.path)", shape: named.parameter.shape)
+        }
+        for (name, tensor) in network.buffers { try network.loadBuffer(name, try group.readTensor("buffers/\(name)", shape: tensor.shape)) }
+        guard let optimizer else { return }
+        var slots: [String: [[Float]]] = [:]
+        for (slot, _) in optimizer.slots {
+            slots[slot] = try network.namedParameters.map { try group.read("optimizer/\(slot)/\($0.path)", as: Float.self).values }
+        }
+        try optimizer.restore(step: Int(try group.attribute("optimizer_step", as: Int64.self)), slots: slots)
     }
 }

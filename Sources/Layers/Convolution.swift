@@ -45,6 +45,19 @@ public final class Conv2D: Layer {
         self.bias = bias ? Parameter(name: "bias", shape: [outputChannels]) : nil
     }
 
+    /// A convolution with `other`'s geometry that shares its weight `Parameter` (values and gradient) and has
+    /// no bias: the linear part of `other`. Second-derivative passes use it to apply W to a tangent and to add
+    /// weight gradients without touching the bias.
+    public init(sharingWeightOf other: Conv2D) {
+        inputChannels = other.inputChannels
+        outputChannels = other.outputChannels
+        kernelSize = other.kernelSize
+        stride = other.stride
+        padding = other.padding
+        weight = other.weight
+        bias = nil
+    }
+
     public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
 
     private func makeGeometry(_ shape: [Int], batch: Int? = nil) -> ConvolutionGeometry {

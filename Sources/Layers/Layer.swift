@@ -24,8 +24,15 @@ public protocol Layer: AnyObject {
     var computesParameterGradients: Bool { get set }
     /// Trainable parameters, in a fixed order.
     var parameters: [Parameter] { get }
-    /// Non-trainable state saved with the weights (BatchNorm running statistics), in a fixed order.
+    /// Non-trainable state saved with the weights (BatchNorm running statistics), in a fixed order. Composite
+    /// layers prefix their children's names ("1.running_mean", "body.0.running_var").
     var buffers: [(name: String, tensor: Tensor)] { get }
+    /// Parameters with their paths inside this layer, PyTorch `state_dict` style ("weight", "body.3.bias").
+    var namedParameters: [NamedParameter] { get }
+    /// The layers this one is built from, for visitors such as initialisers (empty for plain layers).
+    var children: [Layer] { get }
+    /// Restores the buffer called `name` (a name from `buffers`), e.g. from a checkpoint.
+    func loadBuffer(_ name: String, _ value: Tensor) throws
 
     func forward(_ input: Tensor, mode: Mode)
     func backward(input: Tensor, outputGradient: Tensor)
@@ -39,6 +46,14 @@ extension Layer {
         set {}
     }
     public var buffers: [(name: String, tensor: Tensor)] { [] }
+    public var namedParameters: [NamedParameter] { parameters.map { NamedParameter(path: $0.name, parameter: $0) } }
+    public var children: [Layer] { [] }
+    public func loadBuffer(_ name: String, _ value: Tensor) throws {
+        throw LayerStateError("\(type(of: self)) has no buffer '\(name)'")
+    }
+
+    /// This layer and every layer inside it, depth first, parents before children.
+    public var allLayers: [Layer] { [self] + children.flatMap { $0.allLayers } }
 
     /// Convenience for tests and evaluation: forward and return the output.
     @discardableResult
@@ -46,6 +61,20 @@ extension Layer {
         forward(input, mode: mode)
         return output
     }
+}
+
+/// Saved state (a buffer or parameter) that does not fit the layer it is loaded into.
+public struct LayerStateError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Routes a prefixed buffer name ("body.0.running_mean") to the child it belongs to.
+func loadChildBuffer(_ name: String, _ value: Tensor, children: [(prefix: String, layer: Layer)]) throws {
+    for (prefix, layer) in children where name.hasPrefix(prefix + ".") {
+        return try layer.loadBuffer(String(name.dropFirst(prefix.count + 1)), value)
+    }
+    throw LayerStateError("no layer holds the buffer '\(name)'")
 }
 
 /// Shape check with a message that names the layer; a wrong shape here is a programming error, not bad data.

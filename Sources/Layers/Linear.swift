@@ -22,6 +22,14 @@ public final class Linear: Layer {
         self.bias = bias ? Parameter(name: "bias", shape: [outputFeatures]) : nil
     }
 
+    /// A layer that shares `other`'s weight `Parameter` and has no bias (see `Conv2D.init(sharingWeightOf:)`).
+    public init(sharingWeightOf other: Linear) {
+        inputFeatures = other.inputFeatures
+        outputFeatures = other.outputFeatures
+        weight = other.weight
+        bias = nil
+    }
+
     public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
 
     public func forward(_ input: Tensor, mode: Mode) {

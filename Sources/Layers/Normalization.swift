@@ -54,6 +54,15 @@ public final class BatchNorm: Layer {
     }
     public var buffers: [(name: String, tensor: Tensor)] { [("running_mean", runningMean), ("running_var", runningVariance)] }
 
+    public func loadBuffer(_ name: String, _ value: Tensor) throws {
+        guard value.count == channels else { throw LayerStateError("BatchNorm \(name): \(value.count) values for \(channels) channels") }
+        switch name {
+        case "running_mean": value.withUnsafeBufferPointer { runningMeanPointer.update(from: $0.baseAddress!, count: channels) }
+        case "running_var": value.withUnsafeBufferPointer { runningVariancePointer.update(from: $0.baseAddress!, count: channels) }
+        default: throw LayerStateError("BatchNorm has no buffer '\(name)'")
+        }
+    }
+
     /// Restores running statistics (from a checkpoint).
     public func setRunningStatistics(mean: Tensor, variance: Tensor, batchesTracked: Int) {
         precondition(mean.count == channels && variance.count == channels, "BatchNorm: statistics of \(channels) channels expected")

@@ -26,4 +26,9 @@ public final class Parameter {
 public struct NamedParameter {
     public let path: String
     public let parameter: Parameter
+
+    public init(path: String, parameter: Parameter) {
+        self.path = path
+        self.parameter = parameter
+    }
 }

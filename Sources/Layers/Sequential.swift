@@ -41,12 +41,15 @@ public final class Sequential: Layer {
 
     /// Parameters with their paths, PyTorch `state_dict` style: "0.weight", "3.bias", ...
     public var namedParameters: [NamedParameter] {
-        layers.enumerated().flatMap { index, layer -> [NamedParameter] in
-            if let nested = layer as? Sequential {
-                return nested.namedParameters.map { NamedParameter(path: "\(index).\($0.path)", parameter: $0.parameter) }
-            }
-            return layer.parameters.map { NamedParameter(path: "\(index).\($0.name)", parameter: $0) }
+        layers.enumerated().flatMap { index, layer in
+            layer.namedParameters.map { NamedParameter(path: "\(index).\($0.path)", parameter: $0.parameter) }
         }
+    }
+
+    public var children: [Layer] { layers }
+
+    public func loadBuffer(_ name: String, _ value: Tensor) throws {
+        try loadChildBuffer(name, value, children: layers.enumerated().map { ("\($0.offset)", $0.element) })
     }
 
     public func forward(_ input: Tensor, mode: Mode) {

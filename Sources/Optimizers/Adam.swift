@@ -7,7 +7,7 @@ import Tensors
 /// p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
 ///
 /// References: Kingma & Ba 2015.
-public final class Adam {
+public final class Adam: Optimizer {
     public let parameters: [Parameter]
     public var learningRate: Float
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
@@ -56,17 +56,13 @@ public final class Adam {
         }
     }
 
-    /// Clears every parameter's gradient.
-    public func zeroGradients() { parameters.forEach { $0.zeroGradient() } }
+    public var slots: [(name: String, buffers: [[Float]])] { [("m", firstMoments), ("v", secondMoments)] }
 
-    /// Restores the state saved from `step`, `firstMoments` and `secondMoments` (checkpoints).
-    public func restore(step: Int, firstMoments: [[Float]], secondMoments: [[Float]]) throws {
-        guard firstMoments.map(\.count) == parameters.map(\.count), secondMoments.map(\.count) == parameters.map(\.count) else {
-            throw OptimizerStateError("Adam state does not match the parameters' sizes")
-        }
+    public func restore(step: Int, slots: [String: [[Float]]]) throws {
+        let (first, second) = (try restoredSlot("m", from: slots), try restoredSlot("v", from: slots))
         self.step = step
-        self.firstMoments = firstMoments
-        self.secondMoments = secondMoments
+        firstMoments = first
+        secondMoments = second
     }
 }
 
@@ -78,7 +74,7 @@ public struct OptimizerStateError: Error, CustomStringConvertible {
 
 /// SGD with momentum (and optional dampening-free Nesterov off), as PyTorch's `torch.optim.SGD`:
 /// g += wd * p; b = momentum * b + g (b = g on the first step); p -= lr * b.
-public final class SGD {
+public final class SGD: Optimizer {
     public let parameters: [Parameter]
     public var learningRate: Float
     public let momentum: Float, weightDecay: Float
@@ -117,5 +113,11 @@ public final class SGD {
         }
     }
 
-    public func zeroGradients() { parameters.forEach { $0.zeroGradient() } }
+    public var slots: [(name: String, buffers: [[Float]])] { [("momentum_buffer", velocities)] }
+
+    public func restore(step: Int, slots: [String: [[Float]]]) throws {
+        let buffers = try restoredSlot("momentum_buffer", from: slots)
+        self.step = step
+        velocities = buffers
+    }
 }

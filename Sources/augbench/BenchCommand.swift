@@ -40,15 +40,15 @@ struct BenchCommand: ParsableCommand {
 
         // DCGAN step at batch 64: D on real and fake, G through D (anchor: torch_workloads.gan_step).
         var generator = RandomGenerator(seed: 0)
-        let gan = GANStep(generator: DCGAN.generator(), discriminator: DCGAN.discriminator())
-        var initialisation = generator.derived(1)
-        Initializer.pytorchDefault(gan.generator, generator: &initialisation)
-        Initializer.pytorchDefault(gan.discriminator, generator: &initialisation)
+        let gan = try GANModel(configuration: GANConfiguration(variant: .dcgan))
         var real = Tensor(shape: [64, 1, 28, 28]), noise = Tensor(shape: [64, 100, 1, 1])
+        let labels = Tensor(shape: [64])
         generator.fillUniform(&real, low: -1, high: 1)
         if selected("dcgan_step_b64") { print(String(format: "dcgan_step_b64 %.2f steps/s", rate(seconds) {
             generator.fillNormal(&noise)
-            gan(real: real, noise: noise)
+            gan.generator.forward(noise: noise, labels: nil, mode: .training)
+            _ = gan.discriminatorStep(real: real, realLabels: labels, fake: gan.generator.output, fakeLabels: labels)
+            _ = gan.generatorStep(noise: noise, labels: labels)
         })) }
 
         // Classifier step at batch 128 (random inputs and labels, as the PyTorch script).

@@ -68,44 +68,53 @@ final class TorchFixtureTests: XCTestCase {
         }
     }
 
+    /// The fixture's name for a parameter or buffer: the anchor's discriminator ends in Conv(128, 1, 7) at index 5,
+    /// which AugBench runs as the linear head on the flattened map (same values, same order, shape [1, 6272]).
+    private func torchName(_ path: String) -> String {
+        path.replacingOccurrences(of: "body.", with: "").replacingOccurrences(of: "head.", with: "5.")
+    }
+
+    private func assertMatches(_ actual: Tensor, path: String, _ prefix: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let name = "\(prefix)/\(torchName(path))"
+        let shape: [Int64] = try self.file.root.arrayAttribute("shape", on: name)
+        try assertMatches(actual.reshaped(shape.map { Int($0) }), name, file: file, line: line)
+    }
+
     func testDCGANStepsMatchPyTorch() throws {
-        let generator = DCGAN.generator(), discriminator = DCGAN.discriminator()
-        HashedFill.fill(generator, salt0: 200)
-        HashedFill.fill(discriminator, salt0: 300)
-        let step = GANStep(generator: generator, discriminator: discriminator)
+        let model = try GANModel(configuration: GANConfiguration(variant: .dcgan))
+        let (generator, discriminator) = (model.generator, model.discriminator)
+        HashedFill.fill(generator.body, salt0: 200)
+        HashedFill.fill(Sequential(discriminator.body.layers + [discriminator.head]), salt0: 300)
         let real = HashedFill.tensor([8, 1, 28, 28], salt: 2, scale: 1)
+        let labels = Tensor(shape: [8])
         let group = try file.root.group("dcgan")
         for index in 0..<2 {
             let noise = HashedFill.tensor([8, 100, 1, 1], salt: UInt64(10 + index), scale: 1.7)
+            generator.forward(noise: noise, labels: nil, mode: .training)
             if index == 0 {
                 // The step's phases one by one, so each gradient is checked before an optimizer moves anything.
-                generator.forward(noise, mode: .training)
-                let fake = generator.output
-                try assertMatches(fake, "dcgan/fake")
-                let lossD = step.discriminatorGradients(real: real, fake: fake)
-                XCTAssertEqual(Double(lossD), try group.attribute("loss_d", as: Double.self), accuracy: 1e-4)
-                for named in discriminator.namedParameters {
-                    try assertMatches(named.parameter.gradient, "dcgan/grad_d/\(named.path)")
-                }
-                step.discriminatorOptimizer.update()
+                try assertMatches(generator.output, "dcgan/fake")
+                let lossD = model.discriminatorGradients(real: real, realLabels: labels, fake: generator.output, fakeLabels: labels)
+                XCTAssertEqual(Double(lossD.discriminator), try group.attribute("loss_d", as: Double.self), accuracy: 1e-4)
+                for named in discriminator.namedParameters { try assertMatches(named.parameter.gradient, path: named.path, "dcgan/grad_d") }
+                model.discriminatorOptimizer.update()
                 let discriminatorGradients = discriminator.parameters.map(\.gradient)
-                let lossG = step.generatorGradients(noise: noise, fake: fake)
+                let lossG = model.generatorGradients(noise: noise, labels: labels)
                 XCTAssertEqual(discriminator.parameters.map(\.gradient), discriminatorGradients,
                                "the generator phase must not touch the discriminator's gradients")
                 XCTAssertEqual(Double(lossG), try group.attribute("loss_g", as: Double.self), accuracy: 1e-4)
-                for named in generator.namedParameters {
-                    try assertMatches(named.parameter.gradient, "dcgan/grad_g/\(named.path)")
-                }
-                step.generatorOptimizer.update()
+                for named in generator.namedParameters { try assertMatches(named.parameter.gradient, path: named.path, "dcgan/grad_g") }
+                model.generatorOptimizer.update()
             } else {
-                let losses = step(real: real, noise: noise)
-                XCTAssertEqual(Double(losses.discriminator), try group.attribute("loss_d_step1", as: Double.self), accuracy: 1e-4)
-                XCTAssertEqual(Double(losses.generator), try group.attribute("loss_g_step1", as: Double.self), accuracy: 1e-4)
+                let lossD = model.discriminatorStep(real: real, realLabels: labels, fake: generator.output, fakeLabels: labels)
+                let lossG = model.generatorStep(noise: noise, labels: labels)
+                XCTAssertEqual(Double(lossD.discriminator), try group.attribute("loss_d_step1", as: Double.self), accuracy: 1e-4)
+                XCTAssertEqual(Double(lossG), try group.attribute("loss_g_step1", as: Double.self), accuracy: 1e-4)
             }
         }
-        for named in generator.namedParameters { try assertMatches(named.parameter.value, "dcgan/after_g/\(named.path)") }
-        for named in discriminator.namedParameters { try assertMatches(named.parameter.value, "dcgan/after_d/\(named.path)") }
-        for (name, tensor) in generator.buffers { try assertMatches(tensor, "dcgan/buffers_g/\(name)") }
-        for (name, tensor) in discriminator.buffers { try assertMatches(tensor, "dcgan/buffers_d/\(name)") }
+        for named in generator.namedParameters { try assertMatches(named.parameter.value, path: named.path, "dcgan/after_g") }
+        for named in discriminator.namedParameters { try assertMatches(named.parameter.value, path: named.path, "dcgan/after_d") }
+        for (name, tensor) in generator.buffers { try assertMatches(tensor, path: name, "dcgan/buffers_g") }
+        for (name, tensor) in discriminator.buffers { try assertMatches(tensor, path: name, "dcgan/buffers_d") }
     }
 }

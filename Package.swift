@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .executable(name: "augbench", targets: ["augbench"]),
         .library(name: "AugBench", targets: ["Tensors", "ResultStore", "Datasets", "Augmentations", "Layers", "Optimizers",
-                                                  "Classifiers", "GANs", "Metrics"]),
+                                                  "Classifiers", "GANs", "Metrics", "Sampling"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,10 +37,11 @@ let package = Package(
         .target(name: "Metrics", dependencies: ["Layers", "ResultStore", "Tensors"], resources: [.copy("Resources")]),
         .target(name: "GANs", dependencies: ["Datasets", "Layers", "Optimizers", "ResultStore", "Tensors"]),
         .target(name: "Classifiers", dependencies: ["Augmentations", "Datasets", "Layers", "Optimizers", "ResultStore", "Tensors"]),
+        .target(name: "Sampling", dependencies: ["Classifiers", "Datasets", "GANs", "Layers", "Metrics", "ResultStore", "Tensors"]),
 
         // MARK: Executable
         .executableTarget(name: "augbench", dependencies: [
-            "Tensors", "ResultStore", "Datasets", "Augmentations", "Layers", "Optimizers", "Classifiers", "GANs", "Metrics",
+            "Tensors", "ResultStore", "Datasets", "Augmentations", "Layers", "Optimizers", "Classifiers", "GANs", "Metrics", "Sampling",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -54,6 +55,7 @@ let package = Package(
                                                         "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "GANsTests", dependencies: ["Datasets", "GANs", "Layers", "Tensors", "TestSupport"]),
+        .testTarget(name: "SamplingTests", dependencies: ["Datasets", "GANs", "Metrics", "Sampling", "Tensors", "TestSupport"]),
         .testTarget(name: "AugmentationsTests", dependencies: ["Augmentations", "Datasets", "ResultStore", "Tensors", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ClassifiersTests", dependencies: ["Augmentations", "Classifiers", "Datasets", "Layers", "Tensors",

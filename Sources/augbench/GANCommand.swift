@@ -2,6 +2,8 @@ import ArgumentParser
 import Datasets
 import Foundation
 import GANs
+import Metrics
+import Sampling
 import ResultStore
 import Tensors
 
@@ -190,6 +192,89 @@ struct GANTrain: ParsableCommand {
 }
 
 struct GANSample: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sample", abstract: "placeholder")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Generate labelled samples per class from a GAN checkpoint and keep the ones that pass the filters.",
+        discussion: """
+            Conditional variants (cgan, acgan) are asked for each class. For the others, a reference classifier \
+            trained on the split's training images only (never the test set) labels the samples (pseudo-labels) \
+            and its confidence is stored. Filters run in the given order on each class's survivors:
+              discriminator=F          keep the top fraction F of each class by discriminator score
+              confidence=T             keep samples the classifier puts in their class with probability >= T
+              realism=T                keep realism score >= T (Kynkaanniemi et al. 2019; embedded extractor features)
+              memorisation=D           reject samples within RMS pixel distance D of a real training image
+              memorisation-features=D  the same in feature space
+              dedupe=D                 reject samples within RMS pixel distance D of a kept sample of their class
+            The first --per-class survivors of each class are kept. OUTPUT holds them as an image set (images, \
+            labels) and every candidate with its scores and fate under candidates/; a grid of kept samples, a row \
+            per class, is written beside it (OUTPUT without .h5, plus -grid.png). Kept and rejected counts per \
+            filter and class are printed.
+
+            Examples:
+              augbench gan sample runs/cgan-s0/checkpoint.h5 --per-class 100 --output runs/cgan-s0/samples.h5
+              augbench gan sample runs/dcgan-s0/checkpoint.h5 --per-class 100 --filter confidence=0.9 \
+                  --filter memorisation=0.05 --filter dedupe=0.02 --output runs/dcgan-s0/samples.h5
+            """
+    )
+
+    @Argument(help: "A checkpoint written by gan train.")
+    var checkpoint: String
+
+    @Option(name: .customLong("per-class"), help: "Samples to keep per class.")
+    var perClass = 100
+
+    @Option(help: "Candidates generated per kept sample.")
+    var oversample = 3
+
+    @Option(name: .customLong("filter"), help: "A filter (repeatable, applied in order): \(SampleFilter.syntax).")
+    var filters: [String] = []
+
+    @Option(help: "Seed (noise, classifier).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Threads.")
+    var threads = 2
+
+    @Option(name: [.short, .long], help: "Output HDF5 file.")
+    var output: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard perClass > 0, oversample > 0 else { throw ValidationError("--per-class and --oversample must be positive") }
+    }
+
+    func run() throws {
+        let console = global.makeLogger()
+        Threads.configure(threads)
+        let plan = SamplingPlan(perClass: perClass, oversample: oversample, filters: try filters.map(SampleFilter.init(parsing:)), seed: seed)
+        let (trainer, splitPath) = try GANTrainer.resume(from: checkpoint)
+        let data = try SplitFile.read(splitPath).load()
+        let extractor = try FeatureExtractor.bundledPath.map(FeatureExtractor.load)
+        let fits = extractor.map { $0.imageShape == data.train.imageShape && $0.classNames.count == data.train.classCount } ?? false
+        console.info("\(trainer.configuration.variant.rawValue) at step \(trainer.completedSteps), split \(splitPath)")
+        let sampler = GANSampler(trainer: trainer, train: data.train, validation: data.validation, extractor: fits ? extractor : nil)
+        let set = try sampler.run(plan, log: { console.info($0) })
+        try GANSampler.write(set, to: output, checkpoint: checkpoint, step: trainer.completedSteps, variant: trainer.configuration.variant.rawValue)
+        let grid = (output.hasSuffix(".h5") ? String(output.dropLast(3)) : output) + "-grid.png"
+        let kept = try set.kept()
+        let rows = (0..<kept.classCount).flatMap { c in kept.labels.indices.filter { kept.labels[$0] == c }.prefix(10) }
+        try PNGImage.grid(kept.images.gathering(rows), columns: 10).write(grid)
+        print(summary(set))
+        print("\(kept.count) samples -> \(output), grid \(grid)")
+    }
+
+    /// A table of candidates, rejections per filter and kept samples, per class.
+    private func summary(_ set: SampleSet) -> String {
+        let names = set.filters.map(\.description) + ["surplus"]
+        let width = max(12, 2 + (names.map(\.count).max() ?? 0))
+        func pad(_ s: String) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
+        var candidates = [Int](repeating: 0, count: set.classNames.count)
+        for label in set.labels { candidates[label] += 1 }
+        var lines = [pad("class") + set.classNames.indices.map { String(format: "%6d", $0) }.joined()]
+        lines.append(pad("candidates") + candidates.map { String(format: "%6d", $0) }.joined())
+        for (name, row) in zip(names, set.rejections) { lines.append(pad("- " + name) + row.map { String(format: "%6d", $0) }.joined()) }
+        lines.append(pad("kept") + set.keptPerClass.map { String(format: "%6d", $0) }.joined())
+        return lines.joined(separator: "\n")
+    }
 }

@@ -77,28 +77,4 @@ final class TrainCommandTests: CLITestCase {
         assertFailsWithOneLine(try augbench("augment", "preview", path(out, "expanded.h5"), "--augment-file", yaml, "--output", preview),
                                [yaml, "unknown step 'spin'"])
     }
-
-    func testGANTrainCheckpointsAndResumes() throws {
-        let data = try makeTemporaryFolder(), out = try makeTemporaryFolder()
-        for (prefix, count) in [("train", 40), ("t10k", 10)] {
-            let pixels: [UInt8] = (0..<(count * 784)).map { UInt8(($0 * 37) % 256) }
-            try Fixtures.write(Fixtures.idxBytes(dimensions: [count, 28, 28], data: pixels), to: path(data, "\(prefix)-images-idx3-ubyte.gz"))
-            try Fixtures.write(Fixtures.idxBytes(dimensions: [count], data: (0..<count).map { UInt8($0 % 2) }),
-                               to: path(data, "\(prefix)-labels-idx1-ubyte.gz"))
-        }
-        let split = path(out, "split.h5"), run = path(out, "gan")
-        XCTAssertEqual(try augbench("data", "split", "--data", data, "--per-class", "10", "--output", split, "-q").status, 0)
-        let first = try augbench("gan", "train", "--split", split, "--steps", "4", "--batch-size", "8", "--checkpoint-every", "2",
-                                 "--threads", "1", "--output", run)
-        XCTAssertEqual(first.status, 0, first.standardError)
-        try assertH5DumpReads(path(run, "checkpoint.h5"))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: path(run, "samples-step-2.png")))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: path(run, "samples-step-4.png")))
-        let again = try augbench("gan", "train", "--split", split, "--steps", "4", "--output", run)
-        assertFailsWithOneLine(again, ["exists: use --resume"])
-        let resumed = try augbench("gan", "train", "--resume", "--steps", "6", "--batch-size", "8", "--threads", "1", "--output", run)
-        XCTAssertEqual(resumed.status, 0, resumed.standardError)
-        XCTAssertTrue(resumed.standardError.contains("resuming"), resumed.standardError)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: path(run, "samples-step-6.png")))
-    }
 }

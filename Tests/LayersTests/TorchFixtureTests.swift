@@ -8,7 +8,8 @@ import Tensors
 import TestSupport
 import XCTest
 
-/// Whole networks against PyTorch: one classifier training step (+ three Adam steps) and two DCGAN steps, from
+/// Whole networks against PyTorch: one classifier training step (+ three Adam steps), two DCGAN steps and the
+/// WGAN-GP penalty's second-derivative gradient, from
 /// Tests/LayersTests/Fixtures/torch-layers.h5 (made by make_torch_fixtures.py beside it, PyTorch 2.15).
 ///
 /// Tolerance: |ours - torch| <= 1e-4 * |torch| + 1e-4 * max|torch over the tensor|. The second term is needed
@@ -116,5 +117,18 @@ final class TorchFixtureTests: XCTestCase {
         for named in discriminator.namedParameters { try assertMatches(named.parameter.value, path: named.path, "dcgan/after_d") }
         for (name, tensor) in generator.buffers { try assertMatches(tensor, path: name, "dcgan/buffers_g") }
         for (name, tensor) in discriminator.buffers { try assertMatches(tensor, path: name, "dcgan/buffers_d") }
+    }
+
+    /// The WGAN-GP penalty and its second-derivative gradient against torch.autograd.grad(create_graph=True).
+    func testGradientPenaltyMatchesPyTorchDoubleBackward() throws {
+        let model = try GANModel(configuration: GANConfiguration(variant: .wganGP))
+        let critic = model.discriminator
+        HashedFill.fill(Sequential(critic.body.layers + [critic.head]), salt0: 400)
+        let points = HashedFill.tensor([4, 1, 28, 28], salt: 30, scale: 1)
+        critic.zeroGradients()
+        let result = try XCTUnwrap(model.penalty).accumulate(at: points)
+        let expected = try file.root.group("wgan_gp").attribute("penalty", as: Double.self)
+        XCTAssertEqual(Double(result.penalty), expected, accuracy: 1e-4 * expected)
+        for named in critic.namedParameters { try assertMatches(named.parameter.gradient, path: named.path, "wgan_gp/grad") }
     }
 }

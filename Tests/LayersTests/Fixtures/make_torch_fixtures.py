@@ -9,6 +9,9 @@ Cases
   gradients of every parameter, then three Adam(1e-3) steps on the same batch.
 - dcgan: G and D of torch_workloads.py, batch 8, one step exactly as torch_workloads.gan_step (D on real and on
   detached fake, Adam(2e-4, (0.5, 0.999)) on D; then G through the updated D), twice.
+- wgan_gp: the WGAN-GP critic (Conv(1,64,4,2,1) LReLU(0.2) Conv(64,128,4,2,1) LReLU(0.2) Flatten Linear(6272,1),
+  no normalisation) at 4 hashed interpolates: the penalty 10 * mean((|grad_x D(x)| - 1)^2), computed with
+  create_graph=True, and its gradient with respect to every critic parameter (second derivatives).
 
 Run (in a venv with torch and h5py):
   python Tests/LayersTests/Fixtures/make_torch_fixtures.py Tests/LayersTests/Fixtures/torch-layers.h5
@@ -142,9 +145,26 @@ def dcgan_case(out):
                 store(g, f"buffers_{prefix}/" + name, b)
 
 
+def wgan_gp_case(out):
+    D = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(64, 128, 4, 2, 1), nn.LeakyReLU(0.2),
+                      nn.Flatten(), nn.Linear(6272, 1))
+    fill(D, 400)
+    x = torch.from_numpy(hashed(4 * 784, 30, 1.0).reshape(4, 1, 28, 28)).requires_grad_(True)
+    g_x, = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+    penalty = 10 * ((g_x.reshape(4, -1).norm(dim=1) - 1) ** 2).mean()
+    # The last bias does not reach the input gradient: no penalty gradient (stored as zeros).
+    grads = torch.autograd.grad(penalty, list(D.parameters()), allow_unused=True)
+    grads = [torch.zeros_like(p) if d is None else d for p, d in zip(D.parameters(), grads)]
+    g = out.create_group("wgan_gp")
+    g.attrs["penalty"] = float(penalty)
+    for (name, _), grad in zip(D.named_parameters(), grads):
+        store(g, "grad/" + name, grad)
+
+
 if __name__ == "__main__":
     with h5py.File(sys.argv[1], "w") as out:
         out.attrs["torch_version"] = str(torch.__version__)
         out.attrs["made_by"] = "Tests/LayersTests/Fixtures/make_torch_fixtures.py"
         classifier_case(out)
         dcgan_case(out)
+        wgan_gp_case(out)

@@ -142,14 +142,27 @@ public struct SplitFile: Sendable {
 
     /// The images of the split: training, validation and test sets.
     public func load() throws -> SplitData {
-        let data = try source.load()
-        guard data.count == sourceCount else {
-            throw DatasetError(source.path, "has \(data.count) images, the split was made on \(sourceCount)")
-        }
+        let data = try loadSource()
         let test = try testSource.map { try $0.load() } ?? data.subset(split.test, source: "\(source.description) held-out test")
         return SplitData(train: data.subset(split.train, source: "\(source.description) split train"),
                          validation: data.subset(split.validation, source: "\(source.description) split validation"),
                          test: test)
+    }
+
+    /// The training and validation images only: a separate test source is never opened (GANs and the samples
+    /// made from them must not see the test set).
+    public func loadTrainingImages() throws -> (train: ImageSet, validation: ImageSet) {
+        let data = try loadSource()
+        return (data.subset(split.train, source: "\(source.description) split train"),
+                data.subset(split.validation, source: "\(source.description) split validation"))
+    }
+
+    private func loadSource() throws -> ImageSet {
+        let data = try source.load()
+        guard data.count == sourceCount else {
+            throw DatasetError(source.path, "has \(data.count) images, the split was made on \(sourceCount)")
+        }
+        return data
     }
 }
 

@@ -145,20 +145,20 @@ struct GANTrain: ParsableCommand {
         Threads.configure(threads)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let checkpointPath = (output as NSString).appendingPathComponent("checkpoint.h5")
-        let trainer: GANTrainer, splitPath: String
+        let trainer: GANTrainer, splitPath: String, train: ImageSet
         if resume {
             (trainer, splitPath) = try GANTrainer.resume(from: checkpointPath, steps: steps)
             console.info("resuming \(checkpointPath) at step \(trainer.completedSteps) of \(trainer.configuration.steps)")
+            train = try SplitFile.read(splitPath).loadTrainingImages().train
         } else {
             guard let split else { throw ValidationError("--split is required") }
             guard !FileManager.default.fileExists(atPath: checkpointPath) else {
                 throw ValidationError("\(checkpointPath) exists: use --resume to continue it, or another --output")
             }
             splitPath = split
-            let probe = try SplitFile.read(split).load().train
-            trainer = try GANTrainer(configuration: makeConfiguration(imageShape: probe.imageShape, classCount: probe.classCount))
+            train = try SplitFile.read(split).loadTrainingImages().train
+            trainer = try GANTrainer(configuration: makeConfiguration(imageShape: train.imageShape, classCount: train.classCount))
         }
-        let train = try SplitFile.read(splitPath).load().train
         let c = trainer.configuration
         console.info("\(c.variant.rawValue) on \(train.count) training images of \(splitPath): \(c.steps) steps")
         for line in c.summary.split(separator: "\n") { console.debug(String(line)) }
@@ -249,7 +249,7 @@ struct GANSample: ParsableCommand {
         Threads.configure(threads)
         let plan = SamplingPlan(perClass: perClass, oversample: oversample, filters: try filters.map(SampleFilter.init(parsing:)), seed: seed)
         let (trainer, splitPath) = try GANTrainer.resume(from: checkpoint)
-        let data = try SplitFile.read(splitPath).load()
+        let data = try SplitFile.read(splitPath).loadTrainingImages()
         let extractor = try FeatureExtractor.bundledPath.map(FeatureExtractor.load)
         let fits = extractor.map { $0.imageShape == data.train.imageShape && $0.classNames.count == data.train.classCount } ?? false
         console.info("\(trainer.configuration.variant.rawValue) at step \(trainer.completedSteps), split \(splitPath)")

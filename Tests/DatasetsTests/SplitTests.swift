@@ -74,6 +74,16 @@ final class SplitTests: XCTestCase {
         XCTAssertEqual(loaded.test.count, 9, "the source's own test subset is the evaluation set")
         let size = try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int ?? 0
         XCTAssertLessThan(size, 64 * 1024, "a split file holds indices, not images")
+
+        // Training images only (GANs): the test images are never opened, so their removal goes unnoticed.
+        let unverified = try SplitFile.read(file, verifySources: false)
+        for name in try FileManager.default.contentsOfDirectory(atPath: data) where name.hasPrefix("t10k-images") {
+            try FileManager.default.removeItem(atPath: path(data, name))
+        }
+        let training = try unverified.loadTrainingImages()
+        XCTAssertEqual(training.train.images, loaded.train.images)
+        XCTAssertEqual(training.validation.labels, loaded.validation.labels)
+        XCTAssertThrowsError(try unverified.load())
     }
 
     func testHeldOutTestImagesForSourcesWithoutATestSubset() throws {

@@ -94,8 +94,10 @@ public enum AdversarialLoss: String, Sendable, CaseIterable {
 struct AuxiliaryClassifierLoss {
     private var logits = Tensor(shape: [0])
     private var logitsGradient = Tensor(shape: [0])
+    private var classes: [Int] = []
 
-    mutating func callAsFunction(_ scores: Tensor, labels: [Int], gradient: inout Tensor) -> Float {
+    /// `labels` holds class indices as Float ([N]), as the networks take them.
+    mutating func callAsFunction(_ scores: Tensor, labels: Tensor, gradient: inout Tensor) -> Float {
         let (n, width) = (scores.shape[0], scores.shape[1])
         let classes = width - 1
         logits.reuse(shape: [n, classes])
@@ -104,7 +106,9 @@ struct AuxiliaryClassifierLoss {
                 for row in 0..<n { (l.baseAddress! + row * classes).update(from: z.baseAddress! + row * width + 1, count: classes) }
             }
         }
-        let loss = SoftmaxCrossEntropy()(logits, labels: labels, gradient: &logitsGradient)
+        self.classes.removeAll(keepingCapacity: true)
+        for value in labels.storage { self.classes.append(Int(value)) }
+        let loss = SoftmaxCrossEntropy()(logits, labels: self.classes, gradient: &logitsGradient)
         logitsGradient.withUnsafeBufferPointer { dl in
             gradient.withUnsafeMutableBufferPointer { g in
                 for row in 0..<n {

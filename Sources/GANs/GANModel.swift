@@ -78,19 +78,20 @@ public final class GANModel {
     /// Discriminator gradients (fresh, not accumulated) on a real batch and a batch of fakes; returns its loss.
     /// Labels are class indices as Float ([N]); they are read only by conditional networks.
     public func discriminatorGradients(real: Tensor, realLabels: Tensor, fake: Tensor, fakeLabels: Tensor) -> GANLosses {
-        let d = discriminator, loss = configuration.loss, auxiliary = d.outputCount > 1
+        let d = discriminator, auxiliary = d.outputCount > 1
         d.computesInputGradient = false
         d.computesParameterGradients = true
         discriminatorOptimizer.zeroGradients()
-        var total: Float = 0
-        for (images, labels, isReal) in [(real, realLabels, true), (fake, fakeLabels, false)] {
+        func pass(_ images: Tensor, _ labels: Tensor, isReal: Bool) -> Float {
             let seen = augmented(images)
             d.forward(seen, labels: labels, mode: .training)
-            total += isReal ? loss.discriminatorOnReal(d.output, smoothing: configuration.labelSmoothing, gradient: &scoresGradient)
-                            : loss.discriminatorOnFake(d.output, gradient: &scoresGradient)
-            if auxiliary { total += classLoss(d.output, labels: labels.storage.map { Int($0) }, gradient: &scoresGradient) }
+            var loss = isReal ? configuration.loss.discriminatorOnReal(d.output, smoothing: configuration.labelSmoothing, gradient: &scoresGradient)
+                              : configuration.loss.discriminatorOnFake(d.output, gradient: &scoresGradient)
+            if auxiliary { loss += classLoss(d.output, labels: labels, gradient: &scoresGradient) }
             d.backward(seen, labels: labels, outputGradient: scoresGradient)
+            return loss
         }
+        let total = pass(real, realLabels, isReal: true) + pass(fake, fakeLabels, isReal: false)
         var losses = GANLosses(discriminator: total, generator: 0)
         if let penalty {
             // Points on straight lines between real and fake images, one uniform weight per pair.
@@ -135,7 +136,7 @@ public final class GANModel {
         let seen = augmented(fake)
         d.forward(seen, labels: labels, mode: .training)
         var loss = configuration.loss.generator(d.output, gradient: &scoresGradient)
-        if d.outputCount > 1 { loss += classLoss(d.output, labels: labels.storage.map { Int($0) }, gradient: &scoresGradient) }
+        if d.outputCount > 1 { loss += classLoss(d.output, labels: labels, gradient: &scoresGradient) }
         d.backward(seen, labels: labels, outputGradient: scoresGradient)
         var imageGradient = d.inputGradient
         if let augment {

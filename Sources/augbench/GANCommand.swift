@@ -14,7 +14,8 @@ struct GANCommand: ParsableCommand {
         discussion: """
             Examples:
               augbench gan train --split runs/s.h5 --variant cgan --output runs/cgan-s0
-              augbench gan sample runs/cgan-s0/checkpoint.h5 --per-class 100 --filter confidence=0.9 --output runs/cgan-s0/samples.h5
+              augbench gan sample runs/cgan-s0/checkpoint.h5 --per-class 100 \\
+                  --filter confidence=0.9 --output runs/cgan-s0/samples.h5
             """,
         subcommands: [GANTrain.self, GANSample.self]
     )
@@ -29,13 +30,15 @@ struct GANTrain: ParsableCommand {
         abstract: "Train a GAN on the split's training images (the test set is never read).",
         discussion: """
             Variants (each a preset; the options below override it):
-              dcgan    DCGAN pair, non-saturating loss (--loss minimax for the original), Adam 2e-4 (0.5, 0.999)
-              cgan     conditional: label embedding joined to z; label map as an extra D channel (--projection for a
-                       projection discriminator)
-              acgan    conditional generator, discriminator with an auxiliary classifier head
-              wgan     Wasserstein critic with weights clipped to 0.01, RMSprop 5e-5, 5 critic steps per G step
-              wgan-gp  Wasserstein critic without normalisation, exact gradient penalty (lambda 10), Adam 1e-4 (0, 0.9),
-                       5 critic steps
+              dcgan    DCGAN pair, non-saturating loss (--loss minimax: the
+                       original), Adam 2e-4 (0.5, 0.999)
+              cgan     label embedding joined to z; label map as an extra D
+                       channel (--projection: projection discriminator)
+              acgan    conditional generator; D with an auxiliary classifier
+              wgan     Wasserstein critic, weights clipped to 0.01, RMSprop
+                       5e-5, 5 critic steps per generator step
+              wgan-gp  Wasserstein critic without normalisation, exact
+                       gradient penalty (10), Adam 1e-4 (0, 0.9), 5 critic steps
               sngan    spectrally normalised discriminator, hinge loss
             Default steps: \(GANConfiguration.defaultSteps) generator steps (\(GANConfiguration.defaultCriticVariantSteps) for wgan and wgan-gp).
 
@@ -48,8 +51,10 @@ struct GANTrain: ParsableCommand {
 
             Examples:
               augbench gan train --split runs/s.h5 --variant dcgan --output runs/dcgan-s0
-              augbench gan train --split runs/s.h5 --variant cgan --diffaugment --ema 0.999 --label-smoothing 0.1 --output runs/cgan-s0
-              augbench gan train --split runs/s.h5 --variant sngan --residual --attention --lr-d 4e-4 --lr-g 1e-4 --output runs/sngan-s0
+              augbench gan train --split runs/s.h5 --variant cgan --diffaugment \\
+                  --ema 0.999 --label-smoothing 0.1 --output runs/cgan-s0
+              augbench gan train --split runs/s.h5 --variant sngan --residual \\
+                  --attention --lr-d 4e-4 --lr-g 1e-4 --output runs/sngan-s0
               augbench gan train --resume --steps 2000 --output runs/dcgan-s0
             """
     )
@@ -199,21 +204,28 @@ struct GANSample: ParsableCommand {
             Conditional variants (cgan, acgan) are asked for each class. For the others, a reference classifier \
             trained on the split's training images only (never the test set) labels the samples (pseudo-labels) \
             and its confidence is stored. Filters run in the given order on each class's survivors:
-              discriminator=F          keep the top fraction F of each class by discriminator score
-              confidence=T             keep samples the classifier puts in their class with probability >= T
-              realism=T                keep realism score >= T (Kynkaanniemi et al. 2019; embedded extractor features)
-              memorisation=D           reject samples within RMS pixel distance D of a real training image
-              memorisation-features=D  the same in feature space
-              dedupe=D                 reject samples within RMS pixel distance D of a kept sample of their class
+              discriminator=F    keep the top fraction F of each class by
+                                 discriminator score
+              confidence=T       keep samples the classifier assigns to their
+                                 class with probability >= T
+              realism=T          keep realism >= T (Kynkaanniemi et al. 2019,
+                                 embedded extractor features)
+              memorisation=D     reject samples within RMS pixel distance D of
+                                 a real training image
+              memorisation-features=D   the same in feature space
+              dedupe=D           reject samples within RMS pixel distance D of
+                                 a kept sample of their class
             The first --per-class survivors of each class are kept. OUTPUT holds them as an image set (images, \
             labels) and every candidate with its scores and fate under candidates/; a grid of kept samples, a row \
             per class, is written beside it (OUTPUT without .h5, plus -grid.png). Kept and rejected counts per \
             filter and class are printed.
 
             Examples:
-              augbench gan sample runs/cgan-s0/checkpoint.h5 --per-class 100 --output runs/cgan-s0/samples.h5
-              augbench gan sample runs/dcgan-s0/checkpoint.h5 --per-class 100 --filter confidence=0.9 \
-                  --filter memorisation=0.05 --filter dedupe=0.02 --output runs/dcgan-s0/samples.h5
+              augbench gan sample runs/cgan-s0/checkpoint.h5 --per-class 100 \\
+                  --output runs/cgan-s0/samples.h5
+              augbench gan sample runs/dcgan-s0/checkpoint.h5 --per-class 100 \\
+                  --filter confidence=0.9 --filter memorisation=0.05 \\
+                  --filter dedupe=0.02 --output runs/dcgan-s0/samples.h5
             """
     )
 

@@ -13,10 +13,21 @@ public struct SamplingPlan: Sendable {
     public var perClass: Int
     /// Candidates generated per kept sample (more leaves the filters room to choose).
     public var oversample = 3
+    /// The filters in order. Near-exact duplicates are always removed: without a `dedupe` filter here,
+    /// `dedupe=0.001` runs last (see `effectiveFilters`).
     public var filters: [SampleFilter] = []
     public var seed: UInt64 = 0
     /// Epochs of the real-data classifier that gives pseudo-labels and confidences.
     public var classifierEpochs = 30
+
+    /// The filters that run: `filters`, then `dedupe=0.001` unless they hold a dedupe filter already.
+    public var effectiveFilters: [SampleFilter] {
+        filters.contains { if case .duplicates = $0 { return true } else { return false } }
+            ? filters : filters + [.duplicates(distance: Self.duplicateDistance)]
+    }
+
+    /// RMS pixel distance under which two samples of a class count as the same image.
+    public static let duplicateDistance = 1e-3
 
     public init(perClass: Int, oversample: Int = 3, filters: [SampleFilter] = [], seed: UInt64 = 0) {
         self.perClass = perClass
@@ -147,7 +158,7 @@ public final class GANSampler {
             realism = try RealismScore.compute(real: real, generated: fake)
             nearestFeatures = try MemorisationDistances.nearest(generated: fake, real: real)
         }
-        var set = SampleSet(filters: plan.filters, classNames: train.classNames, candidates: candidates, requestedLabels: requested,
+        var set = SampleSet(filters: plan.effectiveFilters, classNames: train.classNames, candidates: candidates, requestedLabels: requested,
                             labels: labels, predicted: predicted, confidence: labels.indices.map { probabilities[$0][labels[$0]] },
                             discriminatorScores: scores, realism: realism, nearestRealPixels: nearestPixels,
                             nearestRealFeatures: nearestFeatures, rejectedBy: [Int](repeating: -1, count: labels.count),
@@ -160,7 +171,7 @@ public final class GANSampler {
         let dimension = train.imageShape.reduce(1, *)
         for c in 0..<set.classNames.count {
             var alive = set.labels.indices.filter { set.labels[$0] == c }
-            for (rule, filter) in plan.filters.enumerated() {
+            for (rule, filter) in plan.effectiveFilters.enumerated() {
                 let keep: [Int]
                 switch filter {
                 case .discriminator(let fraction):
@@ -193,7 +204,7 @@ public final class GANSampler {
                 for index in alive where !survivors.contains(index) { set.rejectedBy[index] = rule }
                 alive = keep
             }
-            for index in alive.dropFirst(plan.perClass) { set.rejectedBy[index] = plan.filters.count }
+            for index in alive.dropFirst(plan.perClass) { set.rejectedBy[index] = plan.effectiveFilters.count }
         }
     }
 

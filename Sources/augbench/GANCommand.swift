@@ -214,7 +214,9 @@ struct GANSample: ParsableCommand {
                                  a real training image
               memorisation-features=D   the same in feature space
               dedupe=D           reject samples within RMS pixel distance D of
-                                 a kept sample of their class
+                                 a kept sample of their class (without it,
+                                 dedupe=0.001 runs last: near-exact
+                                 duplicates are always removed)
             The first --per-class survivors of each class are kept. OUTPUT holds them as an image set (images, \
             labels) and every candidate with its scores and fate under candidates/; a grid of kept samples, a row \
             per class, is written beside it (OUTPUT without .h5, plus -grid.png). Kept and rejected counts per \

@@ -33,7 +33,8 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(set.requestedLabels.count, 36)
         XCTAssertEqual(set.labels, set.requestedLabels, "a conditional generator's samples count for the class asked for")
         XCTAssertEqual(set.keptPerClass, [4, 4, 4])
-        XCTAssertEqual(set.rejections, [[8, 8, 8]], "the rest is surplus")
+        XCTAssertEqual(set.filters, [.duplicates(distance: 1e-3)], "near-exact duplicates are always removed")
+        XCTAssertEqual(set.rejections, [[0, 0, 0], [8, 8, 8]], "no duplicates; the rest is surplus")
         XCTAssertEqual(try set.kept().count, 12)
         XCTAssertEqual(set.nearestRealPixels.count, 36)
     }
@@ -42,6 +43,7 @@ final class SamplerTests: XCTestCase {
         // Everything is closer than 100 RMS to a real image: the memorisation guard rejects all.
         let guarded = try sample(.cgan, ["memorisation=100"])
         XCTAssertEqual(guarded.keptPerClass, [0, 0, 0])
+        XCTAssertEqual(guarded.filters.count, 2, "the default dedupe runs last")
         XCTAssertEqual(guarded.rejections[0], [12, 12, 12])
         // dedupe with a huge radius keeps the first sample of each class; the discriminator filter before it halves.
         let filtered = try sample(.cgan, ["discriminator=0.5", "dedupe=100"])

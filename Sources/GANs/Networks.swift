@@ -76,8 +76,6 @@ public final class Generator: NetworkModule {
     public var modules: [(prefix: String, layer: Layer)] { (embedding.map { [("embedding", $0 as Layer)] } ?? []) + [("body", body)] }
     public var output: Tensor { body.output }
 
-    private var bodyInput: Tensor { embedding == nil ? Tensor(shape: [0]) : concatenation.output }
-
     public func forward(noise: Tensor, labels: Tensor?, mode: Mode) {
         guard let embedding else { return body.forward(noise, mode: mode) }
         guard let labels else { preconditionFailure("a conditional generator needs labels") }

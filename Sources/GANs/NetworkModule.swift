@@ -3,7 +3,7 @@ import Tensors
 
 /// A network made of named layers that is not itself a `Layer` (it takes labels as a second input). Gives it
 /// the parameter, buffer and visiting behaviour of a layer, with its parts' names as prefixes.
-public protocol NetworkModule: AnyObject {
+public protocol NetworkModule: NamedState {
     /// The parts, each with the prefix of its parameter and buffer names ("body", "embedding").
     var modules: [(prefix: String, layer: Layer)] { get }
 }

@@ -12,7 +12,7 @@ public enum Mode: Sendable {
 /// - `forward(input, mode:)` writes `output`.
 /// - `backward(input:outputGradient:)` must follow the forward pass over the same `input`; it *adds* parameter
 ///   gradients into `Parameter.gradient` and writes (overwrites) `inputGradient` when `computesInputGradient`.
-public protocol Layer: AnyObject {
+public protocol Layer: NamedState {
     /// Result of the last forward pass.
     var output: Tensor { get }
     /// Gradient of the loss with respect to the last input, after `backward`.
@@ -24,15 +24,8 @@ public protocol Layer: AnyObject {
     var computesParameterGradients: Bool { get set }
     /// Trainable parameters, in a fixed order.
     var parameters: [Parameter] { get }
-    /// Non-trainable state saved with the weights (BatchNorm running statistics), in a fixed order. Composite
-    /// layers prefix their children's names ("1.running_mean", "body.0.running_var").
-    var buffers: [(name: String, tensor: Tensor)] { get }
-    /// Parameters with their paths inside this layer, PyTorch `state_dict` style ("weight", "body.3.bias").
-    var namedParameters: [NamedParameter] { get }
     /// The layers this one is built from, for visitors such as initialisers (empty for plain layers).
     var children: [Layer] { get }
-    /// Restores the buffer called `name` (a name from `buffers`), e.g. from a checkpoint.
-    func loadBuffer(_ name: String, _ value: Tensor) throws
 
     func forward(_ input: Tensor, mode: Mode)
     func backward(input: Tensor, outputGradient: Tensor)

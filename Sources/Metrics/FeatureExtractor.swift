@@ -98,14 +98,17 @@ public final class FeatureExtractor {
         try root.setAttribute("test_accuracy", accuracy)
         try root.setAttribute("feature_dimension", Int64(featureDimension))
         for (key, value) in provenance.sorted(by: { $0.key < $1.key }) { try root.setAttribute(key, value) }
-        let weights = try root.createGroup("weights")
-        for named in network.namedParameters { try weights.write(named.path, named.parameter.value) }
-        for (index, layer) in network.layers.enumerated() {
-            guard let norm = layer as? BatchNorm else { continue }
-            try weights.write("\(index).running_mean", norm.runningMean)
-            try weights.write("\(index).running_var", norm.runningVariance)
-        }
+        try StateDictionary.write(network, to: root.createGroup("weights"))
         try file.commit()
+    }
+
+    /// The extractor in `path`, or the embedded one when `path` is nil.
+    public static func load(path: String?) throws -> FeatureExtractor {
+        if let path { return try load(path) }
+        guard let bundled = bundledPath else {
+            throw MetricError("no embedded extractor in this build; pass an extractor file (see 'augbench extractor train')")
+        }
+        return try load(bundled)
     }
 
     /// Loads an extractor file written by `save`.
@@ -117,22 +120,14 @@ public final class FeatureExtractor {
         let imageShape = try root.arrayAttribute("image_shape", as: Int64.self).map { Int($0) }
         let classNames = try root.stringArrayAttribute("class_names")
         let network = makeNetwork(imageShape: imageShape, classCount: classNames.count, seed: 0)
-        let weights = try root.group("weights")
+        try StateDictionary.read(into: network, from: root.group("weights"))
+        // The checksum covers each parameter's name and values, then every buffer's values, in network order.
         var hasher = SHA256()
         for named in network.namedParameters {
-            let tensor = try weights.readTensor(named.path, shape: named.parameter.shape)
-            named.parameter.value = tensor
             hasher.update(named.path)
-            hasher.update(tensor.storage)
+            hasher.update(named.parameter.value.storage)
         }
-        for (index, layer) in network.layers.enumerated() {
-            guard let norm = layer as? BatchNorm else { continue }
-            let mean = try weights.readTensor("\(index).running_mean", shape: [norm.channels])
-            let variance = try weights.readTensor("\(index).running_var", shape: [norm.channels])
-            norm.setRunningStatistics(mean: mean, variance: variance, batchesTracked: 0)
-            hasher.update(mean.storage)
-            hasher.update(variance.storage)
-        }
+        for (_, buffer) in network.buffers { hasher.update(buffer.storage) }
         return FeatureExtractor(network: network, imageShape: imageShape, classNames: classNames,
                                 name: try root.stringAttribute("name"), checksum: hasher.finalizeHex())
     }

@@ -15,15 +15,45 @@ public struct MetricsReport: Sendable {
     public var realStatistics: FeatureStatistics
     public var generatedStatistics: FeatureStatistics
 
-    /// Settings of the computation.
-    public struct Settings: Sendable {
+    /// Settings of the computation (decodable with snake_case keys; unknown keys and impossible values are errors).
+    public struct Settings: Codable, Sendable, Equatable {
         public var kidSubsets = 100
+        /// Shrinks, with a warning, for sets smaller than this.
         public var kidSubsetSize = 1000
+        /// Seed of the KID subsets.
         public var seed: UInt64 = 0
+        /// Neighbours of precision and recall.
         public var k = 3
+        /// Neighbours of density and coverage.
         public var densityK = 5
         public var inceptionSplits = 10
         public init() {}
+
+        public enum CodingKeys: String, CodingKey, CaseIterable {
+            case seed, k
+            case kidSubsets = "kid_subsets"
+            case kidSubsetSize = "kid_subset_size"
+            case densityK = "density_k"
+            case inceptionSplits = "inception_splits"
+        }
+
+        public init(from decoder: Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = Settings()
+            kidSubsets = try c.decode(.kidSubsets, default: d.kidSubsets)
+            kidSubsetSize = try c.decode(.kidSubsetSize, default: d.kidSubsetSize)
+            seed = try c.decode(.seed, default: d.seed)
+            k = try c.decode(.k, default: d.k)
+            densityK = try c.decode(.densityK, default: d.densityK)
+            inceptionSplits = try c.decode(.inceptionSplits, default: d.inceptionSplits)
+            try validate()
+        }
+
+        public func validate() throws {
+            guard kidSubsets > 0, kidSubsetSize > 1 else { throw MetricError("kid_subsets must be positive and kid_subset_size above 1") }
+            guard k > 0, densityK > 0, inceptionSplits > 0 else { throw MetricError("k, density_k and inception_splits must be positive") }
+        }
     }
 
     /// All metrics from features (and logits of the generated set), with labels for per-class FID when given.

@@ -23,6 +23,17 @@ struct AugBenchCommand: ParsableCommand {
 
 /// Options every command accepts.
 struct GlobalOptions: ParsableArguments {
+    @Option(help: "Threads (results are bit-identical for a fixed count; 1-\(GlobalOptions.maximumThreads)).")
+    var threads = 2
+
+    static let maximumThreads = 256
+
+    func validate() throws {
+        guard (1...Self.maximumThreads).contains(threads) else {
+            throw ValidationError("--threads must be in 1...\(Self.maximumThreads), got \(threads)")
+        }
+    }
+
     @Flag(name: [.short, .long], help: "Print only errors.")
     var quiet = false
 

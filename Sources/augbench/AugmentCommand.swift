@@ -37,11 +37,6 @@ struct AugmentationOptions: ParsableArguments {
         }
         return try AugmentationPipeline(parsing: augment)
     }
-
-    /// What result files record: the canonical pipeline and, for offline expansion, the number of copies.
-    func recordedDescription(_ pipeline: AugmentationPipeline) -> String {
-        copies > 0 ? "offline \(copies) copies: \(pipeline.description)" : pipeline.description
-    }
 }
 
 struct AugmentCommand: ParsableCommand {
@@ -77,6 +72,9 @@ struct AugmentPreview: ParsableCommand {
     @Argument(help: "Dataset to take images from.")
     var path: String
 
+    @Option(help: "Subset, for data with train and test subsets: train (default) or test.")
+    var subset: DatasetSubset?
+
     @OptionGroup var augmentation: AugmentationOptions
 
     @Option(help: "Rows: number of original images (one per class, cycling).")
@@ -97,7 +95,7 @@ struct AugmentPreview: ParsableCommand {
     func run() throws {
         let console = global.makeLogger()
         let pipeline = try augmentation.pipeline()
-        let set = try source.resolve(path, subset: .train).load()
+        let set = try source.resolve(path, subset: subset).load()
         var generator = RandomGenerator(seed: seed)
         let byClass = set.indicesByClass().filter { !$0.isEmpty }
         let picks = (0..<images).map { row in byClass[row % byClass.count][generator.integer(below: byClass[row % byClass.count].count)] }

@@ -21,9 +21,6 @@ struct BenchCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Threads for AugBench's loops and OpenBLAS.")
-    var threads = 2
-
     @Option(help: "Seconds to time each workload (after 3 warm-up runs).")
     var seconds = 4.0
 
@@ -33,10 +30,12 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .customLong("per-layer"), help: "Also print forward and backward milliseconds per layer of the classifier step.")
     var perLayer = false
 
+    @OptionGroup var global: GlobalOptions
+
     func run() throws {
-        Threads.configure(threads)
+        Threads.configure(global.threads)
         let coretype = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
-        print("# threads \(threads), OPENBLAS_CORETYPE=\(coretype)")
+        print("# threads \(global.threads), OPENBLAS_CORETYPE=\(coretype)")
 
         // DCGAN step at batch 64: D on real and fake, G through D (anchor: torch_workloads.gan_step).
         var generator = RandomGenerator(seed: 0)

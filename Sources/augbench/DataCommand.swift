@@ -36,8 +36,9 @@ struct SourceOptions: ParsableArguments {
         return options
     }
 
-    func resolve(_ path: String, subset: DatasetSubset) throws -> DatasetSource {
-        try DatasetSource.resolve(path, subset: subset, hdf5Options: hdf5Options())
+    /// `subset` nil: the command's default subset for datasets with subsets, the whole set for a single set.
+    func resolve(_ path: String, subset: DatasetSubset?, default defaultSubset: DatasetSubset = .train) throws -> DatasetSource {
+        try DatasetSource.resolve(path, subset: subset, defaultSubset: defaultSubset, hdf5Options: hdf5Options())
     }
 }
 
@@ -49,7 +50,9 @@ struct DataInfo: ParsableCommand {
         abstract: "Show classes, counts, image shape and pixel statistics of a dataset or a split file.",
         discussion: """
             PATH is an IDX folder or image file, an HDF5 file, a folder of class folders of PNGs, or a split \
-            file written by 'augbench data split'.
+            file written by 'augbench data split'. A folder or file with train and test subsets shows the train \
+            subset unless --subset says otherwise; a single IDX file, an HDF5 image set or a folder of class \
+            folders is the one set it holds.
 
             Examples:
               augbench data info /usr/share/datasets/fashion-mnist
@@ -61,8 +64,8 @@ struct DataInfo: ParsableCommand {
     @Argument(help: "Dataset or split file.")
     var path: String
 
-    @Option(help: "Subset to describe: train or test.")
-    var subset: DatasetSubset = .train
+    @Option(help: "Subset to describe, for data with train and test subsets: train (default) or test.")
+    var subset: DatasetSubset?
 
     @OptionGroup var source: SourceOptions
     @OptionGroup var global: GlobalOptions
@@ -89,7 +92,7 @@ struct DataInfo: ParsableCommand {
                          channel, stats.mean, stats.std, stats.min, stats.max))
         }
         print("sha256:   \(try dataSource.fingerprint().combined)")
-        if subset == .train, let test = try? dataSource.withSubset(.test) {
+        if !dataSource.isSingleSet, dataSource.subset == .train, let test = try? dataSource.withSubset(.test) {
             print("test:     \(test.description) available")
         }
     }
@@ -247,10 +250,10 @@ struct DataExport: ParsableCommand {
 
     func run() throws {
         let console = global.makeLogger()
-        let first = try source.resolve(data, subset: subset == .test ? .test : .train)
+        let first = try source.resolve(data, subset: subset == .all ? nil : DatasetSubset(rawValue: subset.rawValue))
         var subsets: [DatasetSource] = [first]
-        if subset == .all, let test = try? first.withSubset(.test) { subsets.append(test) }
-        let grouped = subset == .all
+        if subset == .all, !first.isSingleSet, let test = try? first.withSubset(.test) { subsets.append(test) }
+        let grouped = subset == .all && !first.isSingleSet
         // Read everything before writing anything, so bad input leaves no partial output.
         let sets = try subsets.map { part -> (DatasetSubset, ImageSet) in
             console.info("reading \(part.description)")
@@ -293,8 +296,8 @@ struct DataGrid: ParsableCommand {
     @Argument(help: "Dataset to show.")
     var path: String
 
-    @Option(help: "Subset: train or test.")
-    var subset: DatasetSubset = .train
+    @Option(help: "Subset, for data with train and test subsets: train (default) or test.")
+    var subset: DatasetSubset?
 
     @Option(name: .customLong("per-class"), help: "Images per class (one row each).")
     var perClass = 10

@@ -51,8 +51,6 @@ struct ExtractorTrain: ParsableCommand {
     @Option(help: "Name recorded with every metric made with this extractor.")
     var name: String?
 
-    @Option(help: "Threads.")
-    var threads = 2
 
     @Option(name: [.short, .long], help: "Extractor file to write (HDF5).")
     var output: String
@@ -62,7 +60,7 @@ struct ExtractorTrain: ParsableCommand {
 
     func run() throws {
         let console = global.makeLogger()
-        Threads.configure(threads)
+        Threads.configure(global.threads)
         let pipeline = try AugmentationPipeline(parsing: augment)
         let trainSource = try source.resolve(data, subset: .train)
         let train = try trainSource.load(), test = try trainSource.withSubset(.test).load()

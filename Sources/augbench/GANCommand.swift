@@ -110,8 +110,6 @@ struct GANTrain: ParsableCommand {
     @Flag(help: "Continue from OUTPUT/checkpoint.h5 (--steps sets the new total).")
     var resume = false
 
-    @Option(help: "Threads.")
-    var threads = 2
 
     @Option(name: [.short, .long], help: "Output folder.")
     var output: String
@@ -147,7 +145,7 @@ struct GANTrain: ParsableCommand {
 
     func run() throws {
         let console = global.makeLogger()
-        Threads.configure(threads)
+        Threads.configure(global.threads)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let checkpointPath = (output as NSString).appendingPathComponent("checkpoint.h5")
         let trainer: GANTrainer, splitPath: String, train: ImageSet
@@ -246,8 +244,6 @@ struct GANSample: ParsableCommand {
     @Option(help: "Seed (noise, classifier).")
     var seed: UInt64 = 0
 
-    @Option(help: "Threads.")
-    var threads = 2
 
     @Option(name: [.short, .long], help: "Output HDF5 file.")
     var output: String
@@ -260,7 +256,7 @@ struct GANSample: ParsableCommand {
 
     func run() throws {
         let console = global.makeLogger()
-        Threads.configure(threads)
+        Threads.configure(global.threads)
         let plan = SamplingPlan(perClass: perClass, oversample: oversample, filters: try filters.map(SampleFilter.init(parsing:)), seed: seed)
         let (trainer, splitPath) = try GANTrainer.resume(from: checkpoint)
         let data = try SplitFile.read(splitPath).loadTrainingImages()

@@ -40,14 +40,14 @@ struct MetricsCompute: ParsableCommand {
     @Option(help: "Real images (IDX, HDF5, PNG class folders).")
     var real: String
 
-    @Option(name: .customLong("real-subset"), help: "Subset of the real data: train or test.")
-    var realSubset: DatasetSubset = .test
+    @Option(name: .customLong("real-subset"), help: "Subset of real data with train and test subsets: test (default) or train.")
+    var realSubset: DatasetSubset?
 
     @Option(help: "Generated images (HDF5 sample set, PNG class folders, IDX).")
     var generated: String
 
-    @Option(name: .customLong("generated-subset"), help: "Subset of the generated data: train or test.")
-    var generatedSubset: DatasetSubset = .train
+    @Option(name: .customLong("generated-subset"), help: "Subset of generated data with train and test subsets: train (default) or test.")
+    var generatedSubset: DatasetSubset?
 
     @Option(help: "Extractor file (default: the embedded Fashion-MNIST extractor).")
     var extractor: String?
@@ -71,33 +71,35 @@ struct MetricsCompute: ParsableCommand {
     @Flag(name: .customLong("no-cache"), help: "Neither read nor write the feature cache.")
     var noCache = false
 
-    @Option(help: "Threads.")
-    var threads = 2
 
     @Option(name: [.short, .long], help: "Result file (HDF5).")
     var output: String
 
     @OptionGroup var global: GlobalOptions
 
+    func validate() throws {
+        guard maxSamples >= 0 else { throw ValidationError("--max-samples must be 0 (all) or positive") }
+        guard kidSubsets > 0, kidSubsetSize > 1 else { throw ValidationError("--kid-subsets must be positive and --kid-subset-size above 1") }
+    }
+
     func run() throws {
         let console = global.makeLogger()
-        Threads.configure(threads)
-        let model = try loadExtractor()
+        Threads.configure(global.threads)
+        let model = try FeatureExtractor.load(path: extractor)
         console.info("extractor \(model.name) (\(model.checksum.prefix(12)))")
-        let (realSet, realFeatures, _) = try features(real, realSubset, model, stream: 1, console)
-        let (generatedSet, generatedFeatures, generatedLogits) = try features(generated, generatedSubset, model, stream: 2, console)
+        var featureSettings = FeatureSetSettings()
+        (featureSettings.maxSamples, featureSettings.seed, featureSettings.useCache) = (maxSamples, seed, !noCache)
         var settings = MetricsReport.Settings()
-        settings.kidSubsets = kidSubsets
-        settings.kidSubsetSize = kidSubsetSize
-        settings.seed = seed
-        let sameClasses = realSet.classNames == generatedSet.classNames
-        let report = try MetricsReport.compute(realFeatures: realFeatures, generatedFeatures: generatedFeatures,
-                                               generatedLogits: generatedLogits, realLabels: sameClasses ? realSet.labels : nil,
-                                               generatedLabels: sameClasses ? generatedSet.labels : nil,
-                                               classCount: realSet.classCount, settings: settings, warn: { console.warning($0) })
-        try report.write(to: output, extractorName: model.name, extractorChecksum: model.checksum, real: realSet.source,
-                         generated: generatedSet.source, settings: settings,
-                         features: saveFeatures ? (realFeatures, generatedFeatures) : nil)
+        (settings.kidSubsets, settings.kidSubsetSize, settings.seed) = (kidSubsets, kidSubsetSize, seed)
+        let log: (String) -> Void = { console.info($0) }
+        let realSet = try FeatureSet.make(DatasetSource.resolve(real, subset: realSubset, defaultSubset: .test), extractor: model,
+                                          settings: featureSettings, stream: 1, log: log)
+        let generatedSet = try FeatureSet.make(DatasetSource.resolve(generated, subset: generatedSubset), extractor: model,
+                                               settings: featureSettings, stream: 2, log: log)
+        let report = try realSet.metrics(against: generatedSet, settings: settings, warn: { console.warning($0) })
+        try report.write(to: output, extractorName: model.name, extractorChecksum: model.checksum, real: realSet.images.source,
+                         generated: generatedSet.images.source, settings: settings,
+                         features: saveFeatures ? (realSet.features, generatedSet.features) : nil)
         print(String(format: "FID        %10.4f", report.fid))
         print(String(format: "KID        %10.6f +- %.6f  (%d subsets of %d)", report.kid.mean, report.kid.std, report.kid.subsets, report.kid.subsetSize))
         print(String(format: "IS         %10.4f +- %.4f", report.inceptionScore.mean, report.inceptionScore.std))
@@ -109,49 +111,9 @@ struct MetricsCompute: ParsableCommand {
         }
         for (label, value) in report.perClassFID.enumerated() {
             // Padding by hand: Foundation on Linux ignores widths on %@.
-            if let value { print("  FID " + realSet.classNames[label].padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: " %10.4f", value)) }
+            if let value { print("  FID " + realSet.images.classNames[label].padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: " %10.4f", value)) }
         }
         console.info("wrote \(output)")
-    }
-
-    /// A seeded subset of at most `maxSamples` rows (all rows when the set is small enough or the limit is 0).
-    private func limit(_ set: ImageSet, _ features: Tensor, _ logits: Tensor, stream: UInt64,
-                       _ console: Console) -> (ImageSet, Tensor, Tensor) {
-        guard maxSamples > 0, set.count > maxSamples else { return (set, features, logits) }
-        var generator = RandomGenerator(seed: seed).derived(stream)
-        let rows = Array(generator.permutation(set.count).prefix(maxSamples)).sorted()
-        console.info("using \(maxSamples) of the \(set.count) images of \(set.source) (--max-samples)")
-        return (set.subset(rows), features.gathering(rows), logits.gathering(rows))
-    }
-
-    private func loadExtractor() throws -> FeatureExtractor {
-        if let extractor { return try FeatureExtractor.load(extractor) }
-        guard let bundled = FeatureExtractor.bundledPath else {
-            throw ValidationError("no embedded extractor in this build; pass --extractor FILE (see 'augbench extractor train')")
-        }
-        return try FeatureExtractor.load(bundled)
-    }
-
-    /// Features and logits of a set (from the cache when possible), limited to `--max-samples` with the
-    /// subsample drawn from its own stream.
-    private func features(_ path: String, _ subset: DatasetSubset, _ model: FeatureExtractor, stream: UInt64,
-                          _ console: Console) throws -> (ImageSet, Tensor, Tensor) {
-        let source = try DatasetSource.resolve(path, subset: subset)
-        let set = try source.load()
-        let cache = FeatureCache.standard
-        let key = FeatureCache.key(dataFingerprint: try source.fingerprint().combined, extractorChecksum: model.checksum)
-        if !noCache, let cached = cache.load(key), cached.features.shape[0] == set.count {
-            console.debug("features of \(source.description) from the cache")
-            return limit(set, cached.features, cached.logits, stream: stream, console)
-        }
-        console.info("extracting features of \(set.count) images from \(source.description)")
-        let (features, logits) = try model.extract(set.images)
-        if !noCache {
-            do { try cache.store(key, features: features, logits: logits, description: source.description) } catch {
-                console.warning("feature cache not written: \(error)")
-            }
-        }
-        return limit(set, features, logits, stream: stream, console)
     }
 }
 
@@ -197,8 +159,11 @@ struct MetricsCAS: ParsableCommand {
     @Option(help: "Generated, labelled images (HDF5 sample set, PNG class folders, IDX).")
     var generated: String
 
-    @Option(help: "Real data whose test subset is the evaluation set.")
+    @Option(help: "Real data whose test subset (or the one set it holds) is the evaluation set.")
     var real: String
+
+    @Option(name: .customLong("real-subset"), help: "Subset of real data with train and test subsets: test (default) or train.")
+    var realSubset: DatasetSubset?
 
     @Option(help: "Training epochs.")
     var epochs = 40
@@ -206,16 +171,14 @@ struct MetricsCAS: ParsableCommand {
     @Option(help: "Seed.")
     var seed: UInt64 = 0
 
-    @Option(help: "Threads.")
-    var threads = 2
 
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let console = global.makeLogger()
-        Threads.configure(threads)
+        Threads.configure(global.threads)
         let synthetic = try DatasetSource.resolve(generated).load()
-        let test = try DatasetSource.resolve(real, subset: .test).load()
+        let test = try DatasetSource.resolve(real, subset: realSubset, defaultSubset: .test).load()
         console.info("training on \(synthetic.count) generated images, testing on \(test.count) real ones")
         let bar = ProgressBar(total: epochs, label: "CAS", quiet: global.quiet)
         let result = try ClassificationAccuracyScore.compute(

@@ -1,25 +1,29 @@
 import ArgumentParser
-import Augmentations
 import Classifiers
-import Datasets
 import Foundation
-import ResultStore
-import Tensors
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train the reference classifier on a split and evaluate it on the held-out test set.",
+        abstract: "Train the reference classifier on a split (plus synthetic images) and evaluate it on the held-out test set.",
         discussion: """
             Trains the protocol's classifier C (conv32-pool-conv64-pool-fc128-dropout0.5-fc, Adam) on the \
             split's training images for each seed, records per-epoch loss and accuracy (validation accuracy when \
             the split has validation images), then evaluates once on the test set. Weights, curves, confusion \
-            matrix and settings go to one HDF5 file; each seed is written when it finishes, and running the same \
-            command again resumes after the last finished seed.
+            matrix, settings and the composition of the training set go to one HDF5 file; each seed is written \
+            when it finishes, and running the same command again resumes after the last finished seed.
 
-            Example:
+            --synthetic adds ratio x (real images of class c) images of class c, drawn per seed without \
+            replacement from a sample set ('augbench gan sample'); --synthetic-only trains on those alone (the \
+            classification accuracy score). Traditional augmentation applies to real and synthetic images alike.
+
+            Examples:
               augbench data split --data /usr/share/datasets/fashion-mnist --per-class 100 --output runs/s.h5
               augbench train --split runs/s.h5 --epochs 40 --seeds 3 --output runs/original.h5
+              augbench train --split runs/s.h5 --synthetic runs/cgan/samples.h5 --ratio 1 \\
+                  --output runs/cgan-r1.h5
+              augbench train --split runs/s.h5 --synthetic runs/cgan/samples.h5 \\
+                  --augment traditional --output runs/cgan-traditional.h5
             """
     )
 
@@ -27,81 +31,75 @@ struct TrainCommand: ParsableCommand {
     var split: String
 
     @Option(help: "Training epochs.")
-    var epochs = 40
+    var epochs = ClassifierRunSettings().epochs
 
-    @Option(help: "First seed (initialisation, shuffling and dropout).")
-    var seed: UInt64 = 0
+    @Option(help: "First seed (initialisation, shuffling, dropout, augmentation and the synthetic draw).")
+    var seed = ClassifierRunSettings().seed
 
     @Option(help: "Number of seeds: seed, seed+1, ...")
-    var seeds = 1
+    var seeds = ClassifierRunSettings().seeds
 
     @Option(name: .customLong("batch-size"), help: "Mini-batch size.")
-    var batchSize = 128
+    var batchSize = ClassifierRunSettings().batchSize
 
     @Option(name: .customLong("learning-rate"), help: "Adam learning rate.")
-    var learningRate: Float = 1e-3
+    var learningRate = ClassifierRunSettings().learningRate
 
     @Option(name: .customLong("label-smoothing"), help: "Label smoothing of the cross-entropy (0 = none).")
-    var labelSmoothing: Float = 0
+    var labelSmoothing = ClassifierRunSettings().labelSmoothing
 
     @OptionGroup var augmentation: AugmentationOptions
 
-    @Option(help: "Threads (results are bit-identical for a fixed count).")
-    var threads = 2
+    @Option(help: ArgumentHelp("A sample set (HDF5 from 'augbench gan sample', or any labelled image set) to add synthetic images from.",
+                               valueName: "samples.h5"))
+    var synthetic: String?
+
+    @Option(help: "Synthetic images per class as a multiple of the split's real images of that class (with --synthetic).")
+    var ratio = ClassifierRunSettings().syntheticRatio
+
+    @Flag(name: .customLong("synthetic-only"), help: "Train on the synthetic images alone (with --synthetic).")
+    var syntheticOnly = false
 
     @Option(name: [.short, .long], help: "Result file (HDF5).")
     var output: String
 
     @OptionGroup var global: GlobalOptions
 
+    func settings() throws -> ClassifierRunSettings {
+        var s = ClassifierRunSettings()
+        (s.epochs, s.seed, s.seeds, s.batchSize) = (epochs, seed, seeds, batchSize)
+        (s.learningRate, s.labelSmoothing) = (learningRate, labelSmoothing)
+        (s.augmentation, s.copies) = (try augmentation.pipeline(), augmentation.copies)
+        (s.syntheticRatio, s.syntheticOnly) = (ratio, syntheticOnly)
+        return s
+    }
+
     func validate() throws {
-        guard epochs > 0, seeds > 0, batchSize > 0, learningRate > 0 else {
-            throw ValidationError("--epochs, --seeds, --batch-size and --learning-rate must be positive")
+        if synthetic == nil && (syntheticOnly || ratio != ClassifierRunSettings().syntheticRatio) {
+            throw ValidationError("--ratio and --synthetic-only need --synthetic SAMPLES.h5")
         }
-        guard labelSmoothing >= 0, labelSmoothing < 1 else { throw ValidationError("--label-smoothing must be in [0, 1)") }
+        do { try settings().validate() } catch let error as ClassifierSettingsError { throw ValidationError(error.description) }
     }
 
     func run() throws {
         let console = global.makeLogger()
-        Threads.configure(threads)
-        let pipeline = try augmentation.pipeline()
-        let splitFile = try SplitFile.read(split)
-        var data = try splitFile.load()
-        console.info("split \(split): \(data.train.count) train, \(data.validation.count) validation, \(data.test.count) test images")
-        if augmentation.copies > 0 {
-            data = SplitData(train: OfflineExpansion.expand(data.train, copies: augmentation.copies, pipeline: pipeline, seed: seed),
-                             validation: data.validation, test: data.test)
-            console.info("offline augmentation: \(augmentation.copies) copies per image -> \(data.train.count) training images")
-        }
-        let record = TrainingRunFile(path: output, configuration: configuration(seed: seed, pipeline: pipeline), splitPath: split,
-                                     splitChecksum: try SHA256.hex(ofFile: split), augmentation: augmentation.recordedDescription(pipeline),
-                                     threads: threads, classNames: data.train.classNames)
-        let finished = try record.prepare()
-        for runSeed in seed..<(seed + UInt64(seeds)) {
-            if finished.contains(runSeed) {
-                console.info("seed \(runSeed): already in \(output), skipped")
-                continue
-            }
-            let trainer = ClassifierTrainer(configuration: configuration(seed: runSeed, pipeline: pipeline), imageShape: data.train.imageShape,
-                                            classCount: data.train.classCount)
-            let bar = ProgressBar(total: epochs, label: "seed \(runSeed)", quiet: global.quiet)
-            let result = trainer.train(data.train, validation: data.validation, test: data.test) { epoch, partial in
+        var bar: ProgressBar?
+        let summary = try ClassifierRun.run(try settings(), split: split, synthetic: synthetic, output: output,
+                                            threads: global.threads) { event in
+            switch event {
+            case .message(let text): console.info(text)
+            case .skipped(let seed): console.info("seed \(seed): already in \(output), skipped")
+            case .started(let seed, let epochs): bar = ProgressBar(total: epochs, label: "seed \(seed)", quiet: global.quiet)
+            case .epoch(_, let epoch, let partial):
                 var status = String(format: "loss %.4f", partial.trainLoss.last ?? 0)
                 if let validation = partial.validationAccuracy.last { status += String(format: " val %.3f", validation) }
-                bar.update(epoch + 1, status: status)
+                bar?.update(epoch + 1, status: status)
+            case .finished(let seed, let result):
+                bar?.finish()
+                console.info(String(format: "seed %llu: test accuracy %.4f (%.0f s)", seed, result.testAccuracy, result.seconds))
             }
-            bar.finish()
-            try record.append(seed: runSeed, result: result, network: trainer.network)
-            console.info(String(format: "seed %llu: test accuracy %.4f (%.0f s)", runSeed, result.testAccuracy, result.seconds))
         }
-        let summary = try record.writeSummary()
-        print(String(format: "test accuracy over %d seed(s): mean %.4f std %.4f -> %@", summary.count, summary.mean, summary.std,
-                     output as NSString))
-    }
-
-    /// Offline expansion replaces the training set once; otherwise `pipeline` redraws for every batch.
-    private func configuration(seed: UInt64, pipeline: AugmentationPipeline) -> TrainingConfiguration {
-        TrainingConfiguration(epochs: epochs, batchSize: batchSize, learningRate: learningRate, labelSmoothing: labelSmoothing,
-                              seed: seed, augmentation: augmentation.copies == 0 ? pipeline : .none)
+        print(String(format: "test accuracy over %d seed(s): mean %.4f std %.4f -> %@", summary.accuracies.count, summary.mean,
+                     summary.std, output as NSString))
     }
 }

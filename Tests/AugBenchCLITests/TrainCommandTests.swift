@@ -1,4 +1,6 @@
+import Datasets
 import Foundation
+import Tensors
 import TestSupport
 import XCTest
 
@@ -76,5 +78,31 @@ final class TrainCommandTests: CLITestCase {
         try "- spin: 3\n".write(toFile: yaml, atomically: true, encoding: .utf8)
         assertFailsWithOneLine(try augbench("augment", "preview", path(out, "expanded.h5"), "--augment-file", yaml, "--output", preview),
                                [yaml, "unknown step 'spin'"])
+    }
+
+    /// The GAN-augmented arm by hand: real images plus synthetic ones from a sample set, recorded in the result.
+    func testSyntheticImagesJoinTheRealOnesAndTheMixIsRecorded() throws {
+        let (split, out) = try makeSplit()
+        var images = Tensor(shape: [30, 1, 8, 8])
+        var generator = RandomGenerator(seed: 3)
+        generator.fillUniform(&images, low: -1, high: 1)
+        let samples = path(out, "samples.h5")
+        try HDF5ImageSetIO.write(try ImageSet(images: images, labels: (0..<30).map { $0 % 3 }, classNames: ["0", "1", "2"], source: "test"),
+                                 to: samples)
+        let result = path(out, "mixed.h5")
+        let mixed = try augbench("train", "--split", split, "--synthetic", samples, "--ratio", "0.5", "--epochs", "2", "--threads", "1",
+                                 "--output", result)
+        XCTAssertEqual(mixed.status, 0, mixed.standardError)
+        XCTAssertTrue(mixed.standardError.contains("30 real + 15 synthetic images -> 45 training images"), mixed.standardError)
+        try assertH5DumpReads(result)
+        if let h5dump = ProcessRunner.which("h5dump") {
+            let counts = try ProcessRunner.run(h5dump, ["-d", "/seed-0/synthetic_per_class", result]).standardOutput
+            XCTAssertTrue(counts.contains("(0): 5, 5, 5"), counts)
+        }
+        assertFailsWithOneLine(try augbench("train", "--split", split, "--synthetic", samples, "--ratio", "3", "--output", path(out, "r3.h5")),
+                               [samples, "holds 10 images of class 0", "needs 30"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path(out, "r3.h5")))
+        assertFailsWithOneLine(try augbench("train", "--split", split, "--synthetic-only", "--output", path(out, "only.h5")),
+                               ["--synthetic-only need --synthetic"])
     }
 }

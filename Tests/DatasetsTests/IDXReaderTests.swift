@@ -97,7 +97,21 @@ final class IDXReaderTests: XCTestCase {
         let source = try DatasetSource.resolve(folder)
         XCTAssertTrue(source.hasTestSubset)
         XCTAssertEqual(try source.withSubset(.test).load().count, 3)
-        let fromFile = try DatasetSource.resolve(path(folder, "train-images-idx3-ubyte.gz"), subset: .test)
-        XCTAssertEqual(try fromFile.load().count, 3)
+    }
+
+    /// One IDX file is the set it holds, whatever its name says; it has no test subset to ask for.
+    func testASingleFileIsTheSetItHolds() throws {
+        let folder = try makeTemporaryFolder()
+        try Fixtures.writeIDXDataset(in: folder, count: 6)
+        try Fixtures.writeIDXDataset(in: folder, prefix: "t10k", count: 3)
+        let testFile = try DatasetSource.resolve(path(folder, "t10k-images-idx3-ubyte.gz"), defaultSubset: .test)
+        XCTAssertTrue(testFile.isSingleSet)
+        XCTAssertFalse(testFile.hasTestSubset)
+        XCTAssertEqual(try testFile.load().count, 3)
+        XCTAssertFalse(testFile.description.contains("(train)"), testFile.description)
+        XCTAssertEqual(try DatasetSource.resolve(path(folder, "train-images-idx3-ubyte.gz")).load().count, 6)
+        XCTAssertThrowsError(try DatasetSource.resolve(path(folder, "train-images-idx3-ubyte.gz"), subset: .test)) {
+            XCTAssertTrue("\($0)".contains("holds one set"), "\($0)")
+        }
     }
 }

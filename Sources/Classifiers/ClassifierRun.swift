@@ -1,0 +1,100 @@
+import Augmentations
+import Datasets
+import Foundation
+import ResultStore
+import Tensors
+
+/// What a classifier run reports while it works (for progress bars and logs; the run itself prints nothing).
+public enum ClassifierRunEvent {
+    /// A line worth telling the user (what was loaded, how the training set was made).
+    case message(String)
+    /// The seed is already in the result file.
+    case skipped(seed: UInt64)
+    /// The seed starts with this many epochs.
+    case started(seed: UInt64, epochs: Int)
+    /// An epoch of the seed finished; the partial result holds the curves so far.
+    case epoch(seed: UInt64, epoch: Int, partial: TrainingResult)
+    /// The seed finished and is stored.
+    case finished(seed: UInt64, result: TrainingResult)
+}
+
+/// The outcome of a classifier run: every finished seed's test accuracy and their summary.
+public struct ClassifierRunSummary: Sendable {
+    public let output: String
+    public let accuracies: [(seed: UInt64, accuracy: Double)]
+    public let mean: Double
+    public let std: Double
+}
+
+/// Trains the reference classifier on a split (optionally with synthetic images from a sample set) for each seed,
+/// evaluates it once on the held-out test set and stores each seed as it finishes; calling it again with the same
+/// settings resumes after the last finished seed (`augbench train` is this call).
+///
+/// ```swift
+/// var settings = ClassifierRunSettings()
+/// settings.seeds = 3
+/// settings.syntheticRatio = 1
+/// let summary = try ClassifierRun.run(settings, split: "runs/split.h5", synthetic: "runs/cgan/samples.h5",
+///                                     output: "runs/cgan-r1.h5", threads: 2)
+/// ```
+public enum ClassifierRun {
+    public static func run(_ settings: ClassifierRunSettings, split: String, synthetic: String? = nil, output: String,
+                           threads: Int, events: (ClassifierRunEvent) -> Void = { _ in }) throws -> ClassifierRunSummary {
+        try settings.validate()
+        if settings.syntheticOnly && synthetic == nil {
+            throw ClassifierSettingsError("synthetic_only needs a sample set (--synthetic)")
+        }
+        Threads.configure(threads)
+        let data = try SplitFile.read(split).load()
+        events(.message("split \(split): \(data.train.count) train, \(data.validation.count) validation, \(data.test.count) test images"))
+        let sampleSource = try synthetic.map { try DatasetSource.resolve($0) }
+        let samples = try sampleSource?.load()
+        if let samples {
+            _ = try SyntheticMix.requiredCounts(real: data.train, synthetic: samples, ratio: settings.syntheticRatio)
+            events(.message("synthetic images: \(samples.count) in \(samples.source), ratio \(settings.syntheticRatio)"
+                            + (settings.syntheticOnly ? ", synthetic only" : "")))
+        }
+        let record = try TrainingRunFile(path: output, settings: settings, splitPath: split, splitChecksum: SHA256.hex(ofFile: split),
+                                         synthetic: sampleSource.map { ($0.path, try $0.fingerprint().combined) }, threads: threads,
+                                         classNames: data.train.classNames)
+        let finished = try record.prepare()
+        for seed in settings.seedList {
+            if finished.contains(seed) {
+                events(.skipped(seed: seed))
+                continue
+            }
+            let (train, composition) = try trainingSet(data.train, samples: samples, settings: settings, seed: seed)
+            if samples != nil || settings.copies > 0 {
+                events(.message("seed \(seed): \(composition.realPerClass.reduce(0, +)) real + \(composition.syntheticPerClass.reduce(0, +)) "
+                                + "synthetic images" + (settings.copies > 0 ? ", \(settings.copies) augmented copies each" : "")
+                                + " -> \(train.count) training images"))
+            }
+            let trainer = ClassifierTrainer(configuration: settings.trainingConfiguration(seed: seed), imageShape: train.imageShape,
+                                            classCount: train.classCount)
+            events(.started(seed: seed, epochs: settings.epochs))
+            let result = trainer.train(train, validation: data.validation, test: data.test) { epoch, partial in
+                events(.epoch(seed: seed, epoch: epoch, partial: partial))
+            }
+            try record.append(seed: seed, result: result, composition: composition, network: trainer.network)
+            events(.finished(seed: seed, result: result))
+        }
+        let (mean, std, _) = try record.writeSummary()
+        return ClassifierRunSummary(output: output, accuracies: try record.testAccuracies(), mean: mean, std: std)
+    }
+
+    /// The seed's training set: the split's real images, the seed's draw of synthetic images, then offline
+    /// expansion of the whole set when asked. Each step draws from its own stream of the seed.
+    public static func trainingSet(_ real: ImageSet, samples: ImageSet?, settings: ClassifierRunSettings,
+                                   seed: UInt64) throws -> (ImageSet, TrainingComposition) {
+        var set = real, composition = TrainingComposition(real: real)
+        if let samples {
+            var draws = RandomGenerator(seed: seed).derived(6)
+            (set, composition) = try SyntheticMix.compose(real: real, synthetic: samples, ratio: settings.syntheticRatio,
+                                                          syntheticOnly: settings.syntheticOnly, generator: &draws)
+        }
+        if settings.copies > 0 {
+            set = OfflineExpansion.expand(set, copies: settings.copies, pipeline: settings.augmentation, seed: seed)
+        }
+        return (set, composition)
+    }
+}

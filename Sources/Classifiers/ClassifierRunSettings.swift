@@ -1,0 +1,99 @@
+import Augmentations
+import Foundation
+import ResultStore
+
+/// Settings of a classifier run (`augbench train`, and every classifier arm of a protocol): one source of truth
+/// for each option and its default. Decodes from a protocol's YAML or JSON with snake_case keys; unknown keys
+/// and impossible values are errors.
+public struct ClassifierRunSettings: Codable, Sendable, Equatable {
+    public var epochs = 40
+    public var batchSize = 128
+    public var learningRate: Float = 1e-3
+    /// Label smoothing of the cross-entropy (0 = none).
+    public var labelSmoothing: Float = 0
+    /// First seed; seed s fixes the classifier's initialisation, shuffling, dropout, augmentation draws and the
+    /// choice of synthetic images, so runs of different arms are paired by seed.
+    public var seed: UInt64 = 0
+    /// Seeds seed, seed + 1, ... seed + seeds - 1.
+    public var seeds = 1
+    /// Traditional augmentation: drawn afresh for every batch, or once into `copies` copies per image.
+    public var augmentation = AugmentationPipeline.none
+    /// Offline expansion: each training image (real and synthetic) followed by this many augmented copies.
+    public var copies = 0
+    /// With a sample set: synthetic images per class = ratio x the split's real training images of that class.
+    public var syntheticRatio = 1.0
+    /// With a sample set: train on the synthetic images alone (the classification accuracy score, CAS).
+    public var syntheticOnly = false
+
+    public init() {}
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case epochs, seed, seeds, augmentation, copies
+        case batchSize = "batch_size"
+        case learningRate = "learning_rate"
+        case labelSmoothing = "label_smoothing"
+        case syntheticRatio = "synthetic_ratio"
+        case syntheticOnly = "synthetic_only"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ClassifierRunSettings()
+        epochs = try c.decode(.epochs, default: d.epochs)
+        batchSize = try c.decode(.batchSize, default: d.batchSize)
+        learningRate = try c.decode(.learningRate, default: d.learningRate)
+        labelSmoothing = try c.decode(.labelSmoothing, default: d.labelSmoothing)
+        seed = try c.decode(.seed, default: d.seed)
+        seeds = try c.decode(.seeds, default: d.seeds)
+        augmentation = try c.decode(.augmentation, default: d.augmentation)
+        copies = try c.decode(.copies, default: d.copies)
+        syntheticRatio = try c.decode(.syntheticRatio, default: d.syntheticRatio)
+        syntheticOnly = try c.decode(.syntheticOnly, default: d.syntheticOnly)
+        try validate()
+    }
+
+    /// Refuses values no run can use, naming the setting.
+    public func validate() throws {
+        func require(_ condition: Bool, _ message: String) throws {
+            if !condition { throw ClassifierSettingsError(message) }
+        }
+        try require(epochs > 0, "epochs must be positive, got \(epochs)")
+        try require(seeds > 0, "seeds must be positive, got \(seeds)")
+        try require(seed.addingReportingOverflow(UInt64(seeds - 1)).overflow == false, "seed + seeds - 1 exceeds 2^64 - 1")
+        try require(batchSize > 0, "batch_size must be positive, got \(batchSize)")
+        try require(learningRate > 0 && learningRate.isFinite, "learning_rate must be positive and finite, got \(learningRate)")
+        try require(labelSmoothing >= 0 && labelSmoothing < 1, "label_smoothing must be in [0, 1), got \(labelSmoothing)")
+        try require(copies >= 0, "copies must be non-negative, got \(copies)")
+        try require(syntheticRatio >= 0 && syntheticRatio.isFinite, "synthetic_ratio must be non-negative and finite, got \(syntheticRatio)")
+        try require(!syntheticOnly || syntheticRatio > 0, "synthetic_only needs synthetic_ratio above 0")
+    }
+
+    /// The seeds of the run, in order.
+    public var seedList: [UInt64] { (0..<UInt64(seeds)).map { seed + $0 } }
+
+    /// The trainer's settings for one seed. Offline expansion replaces the training set once, so the trainer then
+    /// sees no on-the-fly augmentation.
+    public func trainingConfiguration(seed: UInt64) -> TrainingConfiguration {
+        TrainingConfiguration(epochs: epochs, batchSize: batchSize, learningRate: learningRate, labelSmoothing: labelSmoothing,
+                              seed: seed, augmentation: copies == 0 ? augmentation : .none)
+    }
+
+    /// What a result file records to recognise a run it can resume: every setting except the seeds.
+    public func canonicalTextWithoutSeeds() throws -> String {
+        var copy = self
+        (copy.seed, copy.seeds) = (0, 1)
+        return try CanonicalSettings.text(copy)
+    }
+
+    /// The augmentation as result files describe it ("offline 4 copies: rotate=15,..." for offline expansion).
+    public var augmentationDescription: String {
+        copies > 0 ? "offline \(copies) copies: \(augmentation.description)" : augmentation.description
+    }
+}
+
+/// A classifier setting no run can use; the message names it.
+public struct ClassifierSettingsError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

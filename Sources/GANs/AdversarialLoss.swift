@@ -14,7 +14,7 @@ import Tensors
 ///
 /// References: Goodfellow et al. 2014 (minimax and non-saturating); Salimans et al. 2016 (one-sided label
 /// smoothing); Arjovsky et al. 2017 (Wasserstein); Lim & Ye 2017, Miyato et al. 2018 (hinge).
-public enum AdversarialLoss: String, Sendable, CaseIterable {
+public enum AdversarialLoss: String, Codable, Sendable, CaseIterable {
     case nonSaturating = "non-saturating"
     case minimax
     case wasserstein

@@ -11,7 +11,7 @@ import Layers
 /// | wgan | DCGAN | DCGAN, BatchNorm, weights clipped to 0.01 | Wasserstein | RMSprop 5e-5 | 5 |
 /// | wgan-gp | DCGAN | no normalisation, gradient penalty 10 | Wasserstein | Adam 1e-4, (0, 0.9) | 5 |
 /// | sngan | DCGAN | spectral normalisation | hinge | Adam 2e-4, (0.5, 0.999) | 1 |
-public enum GANVariant: String, Sendable, CaseIterable {
+public enum GANVariant: String, Codable, Sendable, CaseIterable {
     case dcgan, cgan, acgan, wgan
     case wganGP = "wgan-gp"
     case sngan

@@ -168,18 +168,4 @@ public final class GANModel {
 
     /// The generator samples are drawn from: the moving average when there is one.
     public var samplingGenerator: Generator { averagedGenerator ?? generator }
-
-    /// Images for latent `noise` [N, latent, 1, 1] and labels, in evaluation mode.
-    public func generate(noise: Tensor, labels: Tensor) -> Tensor {
-        let g = samplingGenerator
-        g.forward(noise: noise, labels: g.embedding == nil ? nil : labels, mode: .evaluation)
-        return g.output
-    }
-
-    /// Discriminator scores (column 0) of images, in evaluation mode.
-    public func scores(_ images: Tensor, labels: Tensor) -> [Float] {
-        discriminator.forward(images, labels: labels, mode: .evaluation)
-        let out = discriminator.output, width = discriminator.outputCount
-        return (0..<images.shape[0]).map { out.storage[$0 * width] }
-    }
 }

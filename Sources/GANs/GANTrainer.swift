@@ -117,28 +117,23 @@ public final class GANTrainer {
 
     // MARK: Sampling
 
-    /// `count` images of class `label` (any class for an unconditional generator) from noise drawn from `seed`,
-    /// in evaluation mode, from the moving-average generator when there is one.
+    /// `count` images of the classes `labels` from noise drawn from `seed` (see `TrainedGAN.sample`).
     public func sample(count: Int, labels: [Int], seed: UInt64) -> Tensor {
-        var draws = RandomGenerator(seed: seed)
-        var latent = Tensor(shape: [count, configuration.architecture.latentDimension, 1, 1])
-        draws.fillNormal(&latent)
-        let labelTensor = try! Tensor(shape: [count], storage: labels.map(Float.init))
-        return model.generate(noise: latent, labels: labelTensor)
+        TrainedGAN(trainer: self).sample(count: count, labels: labels, seed: seed)
     }
 
-    /// A grid's images: a row of `perRow` per class for a conditional generator, else `perRow` x classes.
+    /// A grid's images: a row per class for a conditional generator (see `TrainedGAN.sampleGridImages`).
     public func sampleGridImages(perRow: Int = 10, seed: UInt64 = 1) -> Tensor {
-        let classes = configuration.architecture.classCount
-        let labels = (0..<classes).flatMap { [Int](repeating: $0, count: perRow) }
-        return sample(count: labels.count, labels: labels, seed: seed)
+        TrainedGAN(trainer: self).sampleGridImages(perRow: perRow, seed: seed)
     }
 
-    // MARK: Checkpoints (kind "gan-checkpoint")
+    // MARK: Checkpoints (kind "gan-checkpoint": this writer and `resume` are its one writer and reader)
+
+    public static let checkpointKind = "gan-checkpoint"
 
     /// Writes the complete training state to `path` (atomically).
     public func saveCheckpoint(to path: String, splitPath: String) throws {
-        let file = try HDF5File.create(path, kind: "gan-checkpoint")
+        let file = try HDF5File.create(path, kind: Self.checkpointKind)
         let root = file.root
         try Self.writeConfiguration(configuration, to: root)
         try root.setAttribute("step", Int64(completedSteps))
@@ -160,7 +155,7 @@ public final class GANTrainer {
     public static func resume(from path: String, steps: Int? = nil) throws -> (trainer: GANTrainer, split: String) {
         let file = try HDF5File.open(path)
         defer { file.close() }
-        try file.requireKind("gan-checkpoint")
+        try file.requireKind(checkpointKind)
         let root = file.root
         var configuration = try readConfiguration(root)
         if let steps { configuration.steps = steps }
@@ -212,7 +207,7 @@ public final class GANTrainer {
         try root.setAttribute("seed", Int64(bitPattern: c.seed))
     }
 
-    private static func readConfiguration(_ root: HDF5Group) throws -> GANConfiguration {
+    static func readConfiguration(_ root: HDF5Group) throws -> GANConfiguration {
         func text<T: RawRepresentable>(_ name: String, _ type: T.Type) throws -> T where T.RawValue == String {
             let value = try root.stringAttribute(name)
             guard let parsed = T(rawValue: value) else { throw GANSetupError("checkpoint attribute \(name) = '\(value)' is unknown") }

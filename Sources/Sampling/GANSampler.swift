@@ -7,8 +7,9 @@ import Metrics
 import ResultStore
 import Tensors
 
-/// What to sample and how to filter it.
-public struct SamplingPlan: Sendable {
+/// What to sample and how to filter it: the settings of a sampling run (decodable with snake_case keys, filters
+/// in their command-line text: `filters: ["confidence=0.5", "memorisation=0.05"]`).
+public struct SamplingPlan: Codable, Sendable, Equatable {
     /// Samples to keep per class.
     public var perClass: Int
     /// Candidates generated per kept sample (more leaves the filters room to choose).
@@ -34,6 +35,31 @@ public struct SamplingPlan: Sendable {
         self.oversample = oversample
         self.filters = filters
         self.seed = seed
+    }
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case oversample, filters, seed
+        case perClass = "per_class"
+        case classifierEpochs = "classifier_epochs"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(perClass: try c.decode(.perClass, default: 100), oversample: try c.decode(.oversample, default: 3),
+                  filters: try c.decode(.filters, default: []), seed: try c.decode(.seed, default: 0))
+        classifierEpochs = try c.decode(.classifierEpochs, default: classifierEpochs)
+        try validate()
+    }
+
+    /// Refuses counts no run can use.
+    public func validate() throws {
+        guard perClass > 0, oversample > 0, classifierEpochs > 0 else {
+            throw SamplingError("per_class, oversample and classifier_epochs must be positive")
+        }
+        guard perClass.multipliedReportingOverflow(by: oversample).overflow == false else {
+            throw SamplingError("per_class x oversample is too large")
+        }
     }
 }
 
@@ -82,7 +108,7 @@ public struct SampleSet: Sendable {
     }
 }
 
-/// Turns a trained GAN into labelled, filtered samples for the experiment (`augbench gan sample`).
+/// Turns a trained GAN into labelled, filtered samples for the experiment.
 ///
 /// Conditional generators get `perClass * oversample` requests per class. Unconditional ones generate until every
 /// class has that many candidates by pseudo-label (or 20 times the total has been tried). A reference classifier
@@ -90,20 +116,20 @@ public struct SampleSet: Sendable {
 /// embedded feature extractor gives realism and feature distances when a filter needs them. Filters run in the
 /// given order on each class's survivors; the first `perClass` survivors of each class, in generation order, are kept.
 public final class GANSampler {
-    public let trainer: GANTrainer
+    public let gan: TrainedGAN
     public let train: ImageSet
     public let validation: ImageSet?
     public let extractor: FeatureExtractor?
 
-    public init(trainer: GANTrainer, train: ImageSet, validation: ImageSet?, extractor: FeatureExtractor?) {
-        self.trainer = trainer
+    public init(gan: TrainedGAN, train: ImageSet, validation: ImageSet?, extractor: FeatureExtractor?) {
+        self.gan = gan
         self.train = train
         self.validation = validation
         self.extractor = extractor
     }
 
     public func run(_ plan: SamplingPlan, log: (String) -> Void = { _ in }) throws -> SampleSet {
-        guard plan.perClass > 0, plan.oversample > 0 else { throw SamplingError("per-class count and oversampling must be positive") }
+        try plan.validate()
         let needsFeatures = plan.filters.contains { $0.needsFeatures }
         if needsFeatures && extractor == nil {
             throw SamplingError("realism and feature memorisation need a feature extractor for \(train.imageShape) images (see augbench extractor train)")
@@ -118,7 +144,7 @@ public final class GANSampler {
 
         // Candidates.
         let wanted = plan.perClass * plan.oversample
-        let conditional = trainer.configuration.variant.isConditional
+        let conditional = gan.configuration.variant.isConditional
         var images: [Tensor] = [], requested: [Int] = []
         var counts = [Int](repeating: 0, count: classes), batch = 0, generated = 0
         var predicted: [Int] = [], probabilities: [[Double]] = []
@@ -131,7 +157,7 @@ public final class GANSampler {
             }
             var draws = RandomGenerator(seed: plan.seed).derived(UInt64(100 + batch))
             let seed = draws.next()
-            let made = trainer.sample(count: labels.count, labels: labels.map { max(0, $0) }, seed: seed)
+            let made = gan.sample(count: labels.count, labels: labels.map { max(0, $0) }, seed: seed)
             let (guesses, odds) = Self.classify(made, with: classifier.network)
             images.append(made)
             requested += labels
@@ -146,8 +172,7 @@ public final class GANSampler {
         }
         let candidates = Self.concatenate(images)
         let labels = requested.indices.map { requested[$0] >= 0 ? requested[$0] : predicted[$0] }
-        let labelTensor = try Tensor(shape: [labels.count], storage: labels.map(Float.init))
-        let scores = trainer.model.scores(candidates, labels: labelTensor).map(Double.init)
+        let scores = gan.scores(candidates, labels: labels).map(Double.init)
         let dimension = train.imageShape.reduce(1, *)
         let rms = 1 / Double(dimension).squareRoot()
         let nearestPixels = try MemorisationDistances.nearest(generated: candidates.reshaped([labels.count, dimension]),

@@ -116,81 +116,51 @@ struct GANTrain: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    func validate() throws {
-        guard batchSize > 1, checkpointEvery > 0, (steps ?? 1) > 0, (criticSteps ?? 1) > 0 else {
-            throw ValidationError("--steps, --critic-steps and --checkpoint-every must be positive, --batch-size above 1")
-        }
-        guard resume || split != nil else { throw ValidationError("give --split (or --resume to continue a run)") }
-        if projection && variant != .cgan { throw ValidationError("--projection applies to --variant cgan") }
+    /// The options as settings (the variant's preset with these overrides).
+    private var settings: GANRunSettings {
+        var s = GANRunSettings(variant: variant)
+        (s.steps, s.batchSize, s.loss, s.criticSteps) = (steps, batchSize, loss, criticSteps)
+        (s.generatorLearningRate, s.discriminatorLearningRate) = (generatorLearningRate, discriminatorLearningRate)
+        (s.labelSmoothing, s.diffAugment, s.emaDecay) = (labelSmoothing, diffaugment, ema)
+        (s.residual, s.attention, s.projection) = (residual, attention, projection)
+        (s.seed, s.checkpointEvery) = (seed, checkpointEvery)
+        return s
     }
 
-    /// The variant's preset with this command's overrides, for the split's images.
-    private func makeConfiguration(imageShape: [Int], classCount: Int) -> GANConfiguration {
-        var c = GANConfiguration(variant: variant, imageShape: imageShape, classCount: classCount)
-        if let steps { c.steps = steps }
-        c.batchSize = batchSize
-        if let loss { c.loss = loss }
-        if let generatorLearningRate { c.generatorLearningRate = generatorLearningRate }
-        if let discriminatorLearningRate { c.discriminatorLearningRate = discriminatorLearningRate }
-        if let criticSteps { c.criticSteps = criticSteps }
-        c.labelSmoothing = labelSmoothing
-        c.diffAugment = diffaugment
-        c.emaDecay = ema
-        c.architecture.residual = residual
-        c.architecture.attention = attention
-        if projection { c.architecture.conditioning = .projection }
-        c.seed = seed
-        return c
+    func validate() throws {
+        guard resume || split != nil else { throw ValidationError("give --split (or --resume to continue a run)") }
+        do { try settings.validate() } catch let error as GANSetupError { throw ValidationError(error.description) }
     }
 
     func run() throws {
         let console = global.makeLogger()
-        Threads.configure(global.threads)
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        let checkpointPath = (output as NSString).appendingPathComponent("checkpoint.h5")
-        let trainer: GANTrainer, splitPath: String, train: ImageSet
-        if resume {
-            (trainer, splitPath) = try GANTrainer.resume(from: checkpointPath, steps: steps)
-            console.info("resuming \(checkpointPath) at step \(trainer.completedSteps) of \(trainer.configuration.steps)")
-            train = try SplitFile.read(splitPath).loadTrainingImages().train
-        } else {
-            guard let split else { throw ValidationError("--split is required") }
-            guard !FileManager.default.fileExists(atPath: checkpointPath) else {
-                throw ValidationError("\(checkpointPath) exists: use --resume to continue it, or another --output")
+        var bar: ProgressBar?
+        let events: (GANRunEvent) -> Void = { event in
+            switch event {
+            case .message(let text): console.info(text)
+            case .started(let configuration):
+                for line in configuration.summary.split(separator: "\n") { console.debug(String(line)) }
+                bar = ProgressBar(total: configuration.steps, label: configuration.variant.rawValue, quiet: global.quiet)
+            case .step(let step, let losses):
+                bar?.update(step, status: String(format: "D %.3f G %.3f", losses.discriminator, losses.generator))
+            case .checkpoint(let step, let grid):
+                if !(bar?.isDrawing ?? false) { console.info("step \(step): checkpoint and \(grid)") }
             }
-            splitPath = split
-            train = try SplitFile.read(split).loadTrainingImages().train
-            trainer = try GANTrainer(configuration: makeConfiguration(imageShape: train.imageShape, classCount: train.classCount))
         }
-        let c = trainer.configuration
-        console.info("\(c.variant.rawValue) on \(train.count) training images of \(splitPath): \(c.steps) steps")
-        for line in c.summary.split(separator: "\n") { console.debug(String(line)) }
-        let bar = ProgressBar(total: c.steps, label: c.variant.rawValue, quiet: global.quiet)
         do {
-            try trainer.train(train, checkpointEvery: checkpointEvery, checkpoint: { step in
-                try trainer.saveCheckpoint(to: checkpointPath, splitPath: splitPath)
-                let grid = (output as NSString).appendingPathComponent("samples-step-\(step).png")
-                try PNGImage.grid(trainer.sampleGridImages(), columns: 10).write(grid)
-                try writeLossCurves(trainer)
-                if !bar.isDrawing { console.info("step \(step): checkpoint and \(grid)") }
-            }, progress: { step, losses in
-                bar.update(step, status: String(format: "D %.3f G %.3f", losses.discriminator, losses.generator))
-            })
-        } catch let divergence as GANDivergence {
-            bar.finish()
-            throw ValidationError("\(divergence.description); the last good checkpoint is \(checkpointPath)")
+            let result: GANRun.Result
+            if resume {
+                result = try GANRun.resume(output: output, steps: steps, checkpointEvery: checkpointEvery, threads: global.threads, events: events)
+            } else {
+                guard let split else { throw ValidationError("--split is required") }
+                result = try GANRun.start(settings, split: split, output: output, threads: global.threads, events: events)
+            }
+            bar?.finish()
+            print("trained \(result.trainer.configuration.variant.rawValue) for \(result.trainer.completedSteps) steps -> \(output)")
+        } catch let divergence as GANRunDivergence {
+            bar?.finish()
+            throw ValidationError(divergence.description)
         }
-        bar.finish()
-        print("trained \(c.variant.rawValue) for \(trainer.completedSteps) steps -> \(output)")
-    }
-
-    /// OUTPUT/losses.csv for pandas and spreadsheets (the checkpoint holds the same curves).
-    private func writeLossCurves(_ trainer: GANTrainer) throws {
-        var text = "step,loss_discriminator,loss_generator,gradient_penalty\n"
-        for i in trainer.generatorLosses.indices {
-            text += "\(i + 1),\(trainer.discriminatorLosses[i]),\(trainer.generatorLosses[i]),\(trainer.penalties[i])\n"
-        }
-        try text.write(toFile: (output as NSString).appendingPathComponent("losses.csv"), atomically: true, encoding: .utf8)
     }
 }
 
@@ -256,35 +226,9 @@ struct GANSample: ParsableCommand {
 
     func run() throws {
         let console = global.makeLogger()
-        Threads.configure(global.threads)
         let plan = SamplingPlan(perClass: perClass, oversample: oversample, filters: try filters.map(SampleFilter.init(parsing:)), seed: seed)
-        let (trainer, splitPath) = try GANTrainer.resume(from: checkpoint)
-        let data = try SplitFile.read(splitPath).loadTrainingImages()
-        let extractor = try FeatureExtractor.bundledPath.map(FeatureExtractor.load)
-        let fits = extractor.map { $0.imageShape == data.train.imageShape && $0.classNames.count == data.train.classCount } ?? false
-        console.info("\(trainer.configuration.variant.rawValue) at step \(trainer.completedSteps), split \(splitPath)")
-        let sampler = GANSampler(trainer: trainer, train: data.train, validation: data.validation, extractor: fits ? extractor : nil)
-        let set = try sampler.run(plan, log: { console.info($0) })
-        try GANSampler.write(set, to: output, checkpoint: checkpoint, step: trainer.completedSteps, variant: trainer.configuration.variant.rawValue)
-        let grid = (output.hasSuffix(".h5") ? String(output.dropLast(3)) : output) + "-grid.png"
-        let kept = try set.kept()
-        let rows = (0..<kept.classCount).flatMap { c in kept.labels.indices.filter { kept.labels[$0] == c }.prefix(10) }
-        try PNGImage.grid(kept.images.gathering(rows), columns: 10).write(grid)
-        print(summary(set))
-        print("\(kept.count) samples -> \(output), grid \(grid)")
-    }
-
-    /// A table of candidates, rejections per filter and kept samples, per class.
-    private func summary(_ set: SampleSet) -> String {
-        let names = set.filters.map(\.description) + ["surplus"]
-        let width = max(12, 2 + (names.map(\.count).max() ?? 0))
-        func pad(_ s: String) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
-        var candidates = [Int](repeating: 0, count: set.classNames.count)
-        for label in set.labels { candidates[label] += 1 }
-        var lines = [pad("class") + set.classNames.indices.map { String(format: "%6d", $0) }.joined()]
-        lines.append(pad("candidates") + candidates.map { String(format: "%6d", $0) }.joined())
-        for (name, row) in zip(names, set.rejections) { lines.append(pad("- " + name) + row.map { String(format: "%6d", $0) }.joined()) }
-        lines.append(pad("kept") + set.keptPerClass.map { String(format: "%6d", $0) }.joined())
-        return lines.joined(separator: "\n")
+        let set = try SamplingRun.run(plan, checkpoint: checkpoint, output: output, threads: global.threads) { console.info($0) }
+        print(set.countsTable)
+        print("\(set.keptPerClass.reduce(0, +)) samples -> \(output), grid \(SamplingRun.gridPath(output))")
     }
 }

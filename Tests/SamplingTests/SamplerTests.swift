@@ -25,7 +25,7 @@ final class SamplerTests: XCTestCase {
         let (trainer, train) = try fixture(variant)
         var plan = SamplingPlan(perClass: perClass, oversample: 3, filters: try filters.map(SampleFilter.init(parsing:)), seed: 2)
         plan.classifierEpochs = 5
-        return try GANSampler(trainer: trainer, train: train, validation: nil, extractor: nil).run(plan)
+        return try GANSampler(gan: TrainedGAN(trainer: trainer), train: train, validation: nil, extractor: nil).run(plan)
     }
 
     func testConditionalSamplingKeepsPerClassAndAccountsForEveryCandidate() throws {
@@ -78,7 +78,7 @@ final class SamplerTests: XCTestCase {
         assertThrowsMessage(["fraction in (0, 1]"]) { try SampleFilter(parsing: "discriminator=2") }
         let (trainer, train) = try fixture(.dcgan)
         assertThrowsMessage(["need a feature extractor"]) {
-            try GANSampler(trainer: trainer, train: train, validation: nil, extractor: nil)
+            try GANSampler(gan: TrainedGAN(trainer: trainer), train: train, validation: nil, extractor: nil)
                 .run(SamplingPlan(perClass: 1, filters: [.realism(threshold: 1)]))
         }
     }

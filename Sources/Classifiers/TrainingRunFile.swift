@@ -17,7 +17,7 @@ import ResultStore
 /// `test_accuracy`, `seconds`, `seed`; after the last seed the root attributes `test_accuracy_mean`,
 /// `test_accuracy_std` and `seeds`.
 public struct TrainingRunFile {
-    public static let kind = "training"
+    public static let kind = FileKind.training
 
     public let path: String
     public let settings: ClassifierRunSettings

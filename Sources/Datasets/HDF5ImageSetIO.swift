@@ -175,10 +175,20 @@ public enum HDF5ImageSetIO {
         try group.setAttribute("source", set.source)
     }
 
-    /// Writes `set` to a new file of kind "imageset" at `path` (atomically).
-    public static func write(_ set: ImageSet, to path: String, pixels: PixelType = .uint8) throws {
-        let file = try HDF5File.create(path, kind: "imageset")
+    /// Writes `set` to a new file of kind "imageset" at `path` (atomically); `annotate` adds root attributes
+    /// (how the images were made).
+    public static func write(_ set: ImageSet, to path: String, pixels: PixelType = .uint8,
+                             annotate: (HDF5Group) throws -> Void = { _ in }) throws {
+        let file = try HDF5File.create(path, kind: .imageset)
         try write(set, into: file.root, pixels: pixels)
+        try annotate(file.root)
+        try file.commit()
+    }
+
+    /// Writes the subsets of a dataset to a new file of kind "imageset", each in its group (/train, /test).
+    public static func write(subsets: [(subset: DatasetSubset, set: ImageSet)], to path: String, pixels: PixelType = .uint8) throws {
+        let file = try HDF5File.create(path, kind: .imageset)
+        for (subset, set) in subsets { try write(set, into: file.root.createGroup(subset.rawValue), pixels: pixels) }
         try file.commit()
     }
 }

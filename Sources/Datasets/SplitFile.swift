@@ -37,7 +37,7 @@ public struct SplitFile: Sendable {
 
     /// Writes the split atomically to `path`.
     public func write(to path: String) throws {
-        let file = try HDF5File.create(path, kind: "split")
+        let file = try HDF5File.create(path, kind: .split)
         let root = file.root
         try root.write("train_indices", split.train.map { Int64($0) }, shape: [split.train.count])
         try root.write("validation_indices", split.validation.map { Int64($0) }, shape: [split.validation.count])
@@ -74,7 +74,7 @@ public struct SplitFile: Sendable {
     public static func read(_ path: String, verifySources: Bool = true) throws -> SplitFile {
         let file = try HDF5File.open(path)
         defer { file.close() }
-        try file.requireKind("split")
+        try file.requireKind(.split)
         let root = file.root
         func indices(_ name: String) throws -> [Int] { try root.read(name, as: Int64.self, rank: 1).values.map { Int($0) } }
         let classNames = try root.stringArrayAttribute("class_names")

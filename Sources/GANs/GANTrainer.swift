@@ -129,11 +129,10 @@ public final class GANTrainer {
 
     // MARK: Checkpoints (kind "gan-checkpoint": this writer and `resume` are its one writer and reader)
 
-    public static let checkpointKind = "gan-checkpoint"
 
     /// Writes the complete training state to `path` (atomically).
     public func saveCheckpoint(to path: String, splitPath: String) throws {
-        let file = try HDF5File.create(path, kind: Self.checkpointKind)
+        let file = try HDF5File.create(path, kind: .ganCheckpoint)
         let root = file.root
         try Self.writeConfiguration(configuration, to: root)
         try root.setAttribute("step", Int64(completedSteps))
@@ -155,7 +154,7 @@ public final class GANTrainer {
     public static func resume(from path: String, steps: Int? = nil) throws -> (trainer: GANTrainer, split: String) {
         let file = try HDF5File.open(path)
         defer { file.close() }
-        try file.requireKind(checkpointKind)
+        try file.requireKind(.ganCheckpoint)
         let root = file.root
         var configuration = try readConfiguration(root)
         if let steps { configuration.steps = steps }

@@ -31,7 +31,7 @@ public final class TrainedGAN {
     public static func load(_ path: String) throws -> TrainedGAN {
         let file = try HDF5File.open(path)
         defer { file.close() }
-        try file.requireKind(GANTrainer.checkpointKind)
+        try file.requireKind(.ganCheckpoint)
         let root = file.root
         let configuration = try GANTrainer.readConfiguration(root)
         try configuration.validate()

@@ -27,13 +27,13 @@ public struct FeatureCache: Sendable {
     public func load(_ key: String) -> (features: Tensor, logits: Tensor)? {
         guard FileManager.default.fileExists(atPath: path(key)), let file = try? HDF5File.open(path(key)) else { return nil }
         defer { file.close() }
-        guard (try? file.requireKind("feature-cache")) != nil,
+        guard (try? file.requireKind(.featureCache)) != nil,
               let features = try? file.root.readTensor("features"), let logits = try? file.root.readTensor("logits") else { return nil }
         return (features, logits)
     }
 
     public func store(_ key: String, features: Tensor, logits: Tensor, description: String) throws {
-        let file = try HDF5File.create(path(key), kind: "feature-cache")
+        let file = try HDF5File.create(path(key), kind: .featureCache)
         try file.root.setAttribute("source", description)
         try file.root.write("features", features, compression: .gzip(level: 1))
         try file.root.write("logits", logits, compression: .gzip(level: 1))

@@ -90,7 +90,7 @@ public final class FeatureExtractor {
     /// Writes the weights and running statistics with PyTorch state_dict names, plus what made them.
     public static func save(network: Sequential, imageShape: [Int], classNames: [String], name: String,
                             provenance: [String: String], accuracy: Double, to path: String) throws {
-        let file = try HDF5File.create(path, kind: "extractor")
+        let file = try HDF5File.create(path, kind: .extractor)
         let root = file.root
         try root.setAttribute("name", name)
         try root.setAttribute("image_shape", imageShape.map { Int64($0) })
@@ -115,7 +115,7 @@ public final class FeatureExtractor {
     public static func load(_ path: String) throws -> FeatureExtractor {
         let file = try HDF5File.open(path)
         defer { file.close() }
-        try file.requireKind("extractor")
+        try file.requireKind(.extractor)
         let root = file.root
         let imageShape = try root.arrayAttribute("image_shape", as: Int64.self).map { Int($0) }
         let classNames = try root.stringArrayAttribute("class_names")

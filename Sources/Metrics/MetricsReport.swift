@@ -84,7 +84,7 @@ public struct MetricsReport: Sendable {
     /// Writes the record; `extractor` names and fingerprints the feature extractor used.
     public func write(to path: String, extractorName: String, extractorChecksum: String, real: String, generated: String,
                       settings: Settings, features: (real: Tensor, generated: Tensor)? = nil) throws {
-        let file = try HDF5File.create(path, kind: "metrics")
+        let file = try HDF5File.create(path, kind: .metrics)
         let root = file.root
         try root.setAttribute("extractor", extractorName)
         try root.setAttribute("extractor_sha256", extractorChecksum)
@@ -125,7 +125,7 @@ public struct MetricsReport: Sendable {
         func fingerprint(_ path: String) throws -> (String, String) {
             let file = try HDF5File.open(path)
             defer { file.close() }
-            try file.requireKind("metrics")
+            try file.requireKind(.metrics)
             return (try file.root.stringAttribute("extractor"), try file.root.stringAttribute("extractor_sha256"))
         }
         let (a, b) = (try fingerprint(first), try fingerprint(second))

@@ -15,7 +15,7 @@ private let hdf5Prepared: Void = {
 /// `commit()` leaves the previous file (if any) untouched and only a `*.tmp-PID` file behind.
 ///
 /// ```swift
-/// let file = try HDF5File.create("run.h5", kind: "split")
+/// let file = try HDF5File.create("run.h5", kind: .split)
 /// try file.root.write("train_indices", [Int64(3), 7, 9], shape: [3])
 /// try file.commit()
 /// ```
@@ -56,8 +56,8 @@ public final class HDF5File {
         "\(path).tmp-\(ProcessInfo.processInfo.processIdentifier)"
     }
 
-    /// Starts a new file that will replace `path` on `commit()`; `kind` names what it holds ("split", ...).
-    public static func create(_ path: String, kind: String) throws -> HDF5File {
+    /// Starts a new file that will replace `path` on `commit()`; `kind` names what it holds.
+    public static func create(_ path: String, kind: FileKind) throws -> HDF5File {
         _ = hdf5Prepared
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
@@ -75,7 +75,7 @@ public final class HDF5File {
         let file = HDF5File(path: path, workingPath: working, id: id, mode: .write)
         try file.root.setAttribute("augbench_format_version", AugBenchVersion.fileFormat)
         try file.root.setAttribute("augbench_version", AugBenchVersion.current)
-        try file.root.setAttribute("kind", kind)
+        try file.root.setAttribute("kind", kind.rawValue)
         return file
     }
 
@@ -119,15 +119,18 @@ public final class HDF5File {
     }
 
     /// The value of the root attribute `kind`, if any.
-    public var kind: String? { try? root.stringAttribute("kind") }
+    public var kindName: String? { try? root.stringAttribute("kind") }
+
+    /// The file's kind, if it is one this build knows.
+    public var kind: FileKind? { kindName.flatMap(FileKind.init(rawValue:)) }
 
     /// Throws unless the file is an AugBench file of the given kind and a format version this build reads.
-    public func requireKind(_ expected: String) throws {
-        guard let kind else {
-            throw ResultStoreError(path, "not an AugBench file (no 'kind' attribute); expected a \(expected) file")
+    public func requireKind(_ expected: FileKind) throws {
+        guard let kind = kindName else {
+            throw ResultStoreError(path, "not an AugBench file (no 'kind' attribute); expected a \(expected.rawValue) file")
         }
-        guard kind == expected else {
-            throw ResultStoreError(path, "is an AugBench '\(kind)' file, expected a '\(expected)' file")
+        guard kind == expected.rawValue else {
+            throw ResultStoreError(path, "is an AugBench '\(kind)' file, expected a '\(expected.rawValue)' file")
         }
         let version: Int64 = try root.attribute("augbench_format_version")
         guard version <= AugBenchVersion.fileFormat else {

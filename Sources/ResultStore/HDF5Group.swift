@@ -300,6 +300,34 @@ public final class HDF5Group {
         guard status >= 0 else { throw fail("cannot write attribute '\(name)' on \(objectName(object))") }
     }
 
+    /// Names of the attributes of this group (or of `object`), in name order.
+    public func attributeNames(on object: String = ".") -> [String] {
+        guard object == "." || contains(object) else { return [] }
+        var info = H5O_info_t()
+        guard H5Oget_info_by_name1(id, object, &info, augbench_h5p_default()) >= 0 else { return [] }
+        return (0..<info.num_attrs).compactMap { index -> String? in
+            let length = H5Aget_name_by_idx(id, object, H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, augbench_h5p_default())
+            guard length >= 0 else { return nil }
+            var buffer = [CChar](repeating: 0, count: Int(length) + 1)
+            H5Aget_name_by_idx(id, object, H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, augbench_h5p_default())
+            return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+    }
+
+    /// Any attribute as text: a string, a number, or a list of either ("[1, 28, 28]").
+    public func attributeText(_ name: String, on object: String = ".") throws -> String {
+        if let strings = try? stringArrayAttribute(name, on: object) {
+            return strings.count == 1 ? strings[0] : "[" + strings.joined(separator: ", ") + "]"
+        }
+        let values = try arrayAttribute(name, as: Double.self, on: object)
+        // Settings stored from Float read best in Float's shortest form (0.001, not 0.0010000000474974513).
+        let texts = values.map { value -> String in
+            if value == value.rounded() && abs(value) < 1e15 { return String(Int64(value)) }
+            return Double(Float(value)) == value ? String(Float(value)) : String(value)
+        }
+        return texts.count == 1 ? texts[0] : "[" + texts.joined(separator: ", ") + "]"
+    }
+
     /// Whether the attribute exists on this group (or on `object`).
     public func hasAttribute(_ name: String, on object: String = ".") -> Bool {
         (object == "." || contains(object)) && H5Aexists_by_name(id, object, name, augbench_h5p_default()) > 0

@@ -266,7 +266,7 @@ public final class GANSampler {
     /// Writes the kept samples as an image set (images, labels: readable wherever an HDF5 image set is) and every
     /// candidate with its scores and fate under candidates/.
     public static func write(_ set: SampleSet, to path: String, checkpoint: String, step: Int, variant: String) throws {
-        let file = try HDF5File.create(path, kind: "gan-samples")
+        let file = try HDF5File.create(path, kind: .ganSamples)
         let root = file.root
         try HDF5ImageSetIO.write(set.kept(), into: root)
         try root.setAttribute("checkpoint", checkpoint)

@@ -150,13 +150,12 @@ struct AugmentExpand: ParsableCommand {
         guard augmentation.copies > 0 else { throw ValidationError("--copies must be at least 1 for expand") }
         let train = try SplitFile.read(split).load().train
         let expanded = OfflineExpansion.expand(train, copies: augmentation.copies, pipeline: pipeline, seed: seed)
-        let file = try HDF5File.create(output, kind: "imageset")
-        try HDF5ImageSetIO.write(expanded, into: file.root, pixels: .float32)
-        try file.root.setAttribute("augmentation", pipeline.description)
-        try file.root.setAttribute("copies", Int64(augmentation.copies))
-        try file.root.setAttribute("seed", Int64(bitPattern: seed))
-        try file.root.setAttribute("split", split)
-        try file.commit()
+        try HDF5ImageSetIO.write(expanded, to: output, pixels: .float32) { root in
+            try root.setAttribute("augmentation", pipeline.description)
+            try root.setAttribute("copies", Int64(augmentation.copies))
+            try root.setAttribute("seed", Int64(bitPattern: seed))
+            try root.setAttribute("split", split)
+        }
         console.info("wrote \(output): \(expanded.count) images (\(train.count) originals + \(augmentation.copies) copies each)")
     }
 }

@@ -47,10 +47,12 @@ extension DatasetSubset: ExpressibleByArgument {}
 struct DataInfo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Show classes, counts, image shape and pixel statistics of a dataset or a split file.",
+        abstract: "Describe a dataset (classes, counts, shape, pixel statistics) or any file AugBench writes.",
         discussion: """
-            PATH is an IDX folder or image file, an HDF5 file, a folder of class folders of PNGs, or a split \
-            file written by 'augbench data split'. A folder or file with train and test subsets shows the train \
+            PATH is an IDX folder or image file, an HDF5 file, a folder of class folders of PNGs, or any HDF5 \
+            file AugBench writes: a split, a training run, a GAN checkpoint, a sample set, metrics, an extractor. \
+            Image sets and sample sets are described as datasets, splits with their source; the other kinds (and \
+            every kind with --outline) as an outline of their attributes and datasets. A folder or file with train and test subsets shows the train \
             subset unless --subset says otherwise; a single IDX file, an HDF5 image set or a folder of class \
             folders is the one set it holds.
 
@@ -58,11 +60,16 @@ struct DataInfo: ParsableCommand {
               augbench data info /usr/share/datasets/fashion-mnist
               augbench data info /usr/share/datasets/fashion-mnist --subset test
               augbench data info runs/fmnist-100.h5
+              augbench data info runs/original.h5
+              augbench data info --outline runs/cgan/samples.h5
             """
     )
 
-    @Argument(help: "Dataset or split file.")
+    @Argument(help: "Dataset or AugBench file.")
     var path: String
+
+    @Flag(help: "For an AugBench HDF5 file: its kind, attributes and datasets.")
+    var outline = false
 
     @Option(help: "Subset to describe, for data with train and test subsets: train (default) or test.")
     var subset: DatasetSubset?
@@ -72,7 +79,12 @@ struct DataInfo: ParsableCommand {
 
     func run() throws {
         let console = global.makeLogger()
-        if H5ProbeForCLI.isSplitFile(path) {
+        let kind = AugBenchFile.kind(path)
+        if outline || (kind != nil && ![.split, .imageset, .ganSamples].contains(kind)) {
+            print(try FileOutline.describe(path))
+            return
+        }
+        if kind == .split {
             try describeSplit(console)
             return
         }
@@ -120,12 +132,13 @@ private func pad(_ text: String, _ width: Int) -> String {
     String(repeating: " ", count: max(0, width - text.count)) + text
 }
 
-/// Recognises AugBench split files so `data info` can describe them.
-enum H5ProbeForCLI {
-    static func isSplitFile(_ path: String) -> Bool {
-        guard !path.hasSuffix(".gz"), let file = try? HDF5File.open(path) else { return false }
+/// Recognises AugBench files so `data info` can describe them.
+enum AugBenchFile {
+    /// The kind of an AugBench HDF5 file; nil for anything else (a dataset).
+    static func kind(_ path: String) -> FileKind? {
+        guard H5Probe.isHDF5(path), let file = try? HDF5File.open(path) else { return nil }
         defer { file.close() }
-        return file.kind == "split"
+        return file.kind
     }
 }
 
@@ -261,11 +274,11 @@ struct DataExport: ParsableCommand {
         }
         switch format {
         case .hdf5:
-            let file = try HDF5File.create(output, kind: "imageset")
-            for (name, set) in sets {
-                try HDF5ImageSetIO.write(set, into: grouped ? file.root.createGroup(name.rawValue) : file.root, pixels: dtype)
+            if grouped {
+                try HDF5ImageSetIO.write(subsets: sets.map { ($0.0, $0.1) }, to: output, pixels: dtype)
+            } else {
+                try HDF5ImageSetIO.write(sets[0].1, to: output, pixels: dtype)
             }
-            try file.commit()
         case .png:
             guard !FileManager.default.fileExists(atPath: output) else {
                 throw ValidationError("\(output) already exists; PNG export writes a new folder")

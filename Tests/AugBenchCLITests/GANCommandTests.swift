@@ -27,6 +27,9 @@ final class GANCommandTests: CLITestCase {
         for file in ["samples-step-2.png", "samples-step-4.png", "losses.csv"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: path(run, file)), file)
         }
+        let info = try augbench("data", "info", path(run, "checkpoint.h5"))
+        XCTAssertTrue(info.standardOutput.contains("kind:     gan-checkpoint"), info.standardOutput)
+        XCTAssertTrue(info.standardOutput.contains("@step = 4"), info.standardOutput)
         let again = try augbench("gan", "train", "--split", split, "--steps", "4", "--output", run)
         assertFailsWithOneLine(again, ["exists: use --resume"])
         let resumed = try augbench("gan", "train", "--resume", "--steps", "6", "--batch-size", "8", "--threads", "1", "--output", run)

@@ -36,6 +36,8 @@ final class MetricsCommandTests: CLITestCase {
         for line in ["FID", "KID", "IS", "precision", "density"] { XCTAssertTrue(same.standardOutput.contains(line), same.standardOutput) }
         XCTAssertTrue(same.standardError.contains("KID subset size reduced"), same.standardError)
         try assertH5DumpReads(path(out, "same.h5"))
+        let info = try augbench("data", "info", path(out, "same.h5"))
+        XCTAssertTrue(info.standardOutput.contains("kind:     metrics") && info.standardOutput.contains("@fid = "), info.standardOutput)
         // The second run on the same data reads its features from the cache.
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: path(out, "cache")).count, 2)
         let shifted = try metrics(other, path(out, "shifted.h5"))

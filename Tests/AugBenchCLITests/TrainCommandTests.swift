@@ -36,6 +36,11 @@ final class TrainCommandTests: CLITestCase {
                 XCTAssertTrue(listing.contains(name), "\(name) missing from the training file")
             }
         }
+        let info = try augbench("data", "info", result)
+        XCTAssertEqual(info.status, 0, info.standardError)
+        for line in ["kind:     training", "@test_accuracy_mean = ", "@settings = {", "seed-1/", "real_per_class [3] int64"] {
+            XCTAssertTrue(info.standardOutput.contains(line), "\(line) missing from: \(info.standardOutput)")
+        }
         // Running again resumes: both seeds are found and skipped.
         let again = try augbench("train", "--split", split, "--epochs", "3", "--seeds", "2", "--threads", "1", "--output", result)
         XCTAssertEqual(again.status, 0, again.standardError)

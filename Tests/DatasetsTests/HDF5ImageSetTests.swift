@@ -28,7 +28,7 @@ final class HDF5ImageSetTests: XCTestCase {
     /// A file as h5py users write it: float pixels in [0, 1], N x H x W x C, labels as int32 of shape N x 1.
     func testForeignLayoutsAndRangesAreUnderstood() throws {
         let file = path(try makeTemporaryFolder(), "foreign.h5")
-        let writer = try HDF5File.create(file, kind: "foreign")
+        let writer = try HDF5File.create(file, kind: .imageset)
         let nhwc: [Float] = [0, 0.5, 1, 0.25, 0.75, 1, 0, 0]  // N=2, H=2, W=2, C=1
         try writer.root.write("x", nhwc, shape: [2, 2, 2, 1])
         try writer.root.write("y", [Int32(1), 0], shape: [2, 1])
@@ -48,7 +48,7 @@ final class HDF5ImageSetTests: XCTestCase {
         let expected: [Float] = [-1, 1, 1, -1, -1, 1, 1, -1, -1, 1, 1, -1]
         // Ambiguous by shape: [2, 1, 2, 3] has 1 in the channel slot, so it needs the layout attribute...
         let declared = path(folder, "declared.h5")
-        let writer = try HDF5File.create(declared, kind: "foreign")
+        let writer = try HDF5File.create(declared, kind: .imageset)
         try writer.root.write("images", pixels, shape: [2, 1, 2, 3])
         try writer.root.setAttribute("layout", "NHWC", on: "images")
         try writer.root.write("labels", [Int64(0), 1], shape: [2])
@@ -58,7 +58,7 @@ final class HDF5ImageSetTests: XCTestCase {
         XCTAssertEqual(set.images.storage, expected)
         // ...while [2, 2, 1, 3] (2 is not a channel count) is recognised as N,H,W,C on its own.
         let inferred = path(folder, "inferred.h5")
-        let other = try HDF5File.create(inferred, kind: "foreign")
+        let other = try HDF5File.create(inferred, kind: .imageset)
         try other.root.write("images", pixels, shape: [2, 2, 1, 3])
         try other.root.write("labels", [Int64(0), 1], shape: [2])
         try other.commit()
@@ -67,7 +67,7 @@ final class HDF5ImageSetTests: XCTestCase {
 
     func testTrainAndTestGroupsAreSubsets() throws {
         let file = path(try makeTemporaryFolder(), "both.h5")
-        let writer = try HDF5File.create(file, kind: "imageset")
+        let writer = try HDF5File.create(file, kind: .imageset)
         try HDF5ImageSetIO.write(try smallSet(count: 6), into: writer.root.createGroup("train"))
         try HDF5ImageSetIO.write(try smallSet(count: 3), into: writer.root.createGroup("test"))
         try writer.commit()
@@ -79,7 +79,7 @@ final class HDF5ImageSetTests: XCTestCase {
         let folder = try makeTemporaryFolder()
         func make(_ name: String, _ body: (HDF5Group) throws -> Void) throws -> String {
             let file = path(folder, name)
-            let writer = try HDF5File.create(file, kind: "foreign")
+            let writer = try HDF5File.create(file, kind: .imageset)
             try body(writer.root)
             try writer.commit()
             return file

@@ -121,7 +121,7 @@ final class SplitTests: XCTestCase {
 
     func testSplitFilesAreCheckedForKind() throws {
         let file = path(try makeTemporaryFolder(), "other.h5")
-        try HDF5File.create(file, kind: "imageset").commit()
+        try HDF5File.create(file, kind: .imageset).commit()
         assertThrowsMessage([file, "is an AugBench 'imageset' file, expected a 'split' file"]) { try SplitFile.read(file) }
     }
 }

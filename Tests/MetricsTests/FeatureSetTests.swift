@@ -12,7 +12,7 @@ final class FeatureSetTests: XCTestCase {
     private func makeTwoSubsetFile() throws -> (file: String, folder: String) {
         let folder = try makeTemporaryFolder()
         let file = path(folder, "two.h5")
-        let h5 = try HDF5File.create(file, kind: "imageset")
+        let h5 = try HDF5File.create(file, kind: .imageset)
         for (name, seed) in [("train", UInt64(1)), ("test", 2)] {
             var generator = RandomGenerator(seed: seed)
             var images = Tensor(shape: [40, 1, 28, 28])

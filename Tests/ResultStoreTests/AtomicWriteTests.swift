@@ -6,7 +6,7 @@ import XCTest
 final class AtomicWriteTests: XCTestCase {
     func testFileAppearsOnlyOnCommit() throws {
         let file = path(try makeTemporaryFolder(), "sub/dir/out.h5")
-        let writer = try HDF5File.create(file, kind: "test")
+        let writer = try HDF5File.create(file, kind: .imageset)
         try writer.root.write("x", [Float(1)], shape: [1])
         XCTAssertFalse(FileManager.default.fileExists(atPath: file), "file visible under its final name before commit")
         try writer.commit()
@@ -17,13 +17,13 @@ final class AtomicWriteTests: XCTestCase {
 
     func testAbandonedWriteLeavesExistingFileUntouched() throws {
         let file = path(try makeTemporaryFolder(), "out.h5")
-        let first = try HDF5File.create(file, kind: "test")
+        let first = try HDF5File.create(file, kind: .imageset)
         try first.root.setAttribute("generation", Int64(1))
         try first.commit()
         let before = try Data(contentsOf: URL(fileURLWithPath: file))
 
         do {
-            let second = try HDF5File.create(file, kind: "test")
+            let second = try HDF5File.create(file, kind: .imageset)
             try second.root.setAttribute("generation", Int64(2))
             _ = second  // dropped without commit, as when an error is thrown half-way
         }
@@ -35,7 +35,7 @@ final class AtomicWriteTests: XCTestCase {
 
     func testUpdateAddsToACopyAndReplacesOnCommit() throws {
         let file = path(try makeTemporaryFolder(), "out.h5")
-        let first = try HDF5File.create(file, kind: "test")
+        let first = try HDF5File.create(file, kind: .imageset)
         try first.root.write("unit0", [Float(0)], shape: [1])
         try first.commit()
 
@@ -63,18 +63,18 @@ final class AtomicWriteTests: XCTestCase {
 
     func testRequireKindChecksKindAndVersion() throws {
         let file = path(try makeTemporaryFolder(), "k.h5")
-        let writer = try HDF5File.create(file, kind: "split")
+        let writer = try HDF5File.create(file, kind: .split)
         try writer.commit()
         let reader = try HDF5File.open(file)
-        XCTAssertNoThrow(try reader.requireKind("split"))
-        assertThrowsMessage(["'split' file, expected a 'checkpoint' file"]) { try reader.requireKind("checkpoint") }
+        XCTAssertNoThrow(try reader.requireKind(.split))
+        assertThrowsMessage(["'split' file, expected a 'gan-checkpoint' file"]) { try reader.requireKind(.ganCheckpoint) }
         reader.close()
 
         let future = try HDF5File.update(file)
         try future.root.setAttribute("augbench_format_version", AugBenchVersion.fileFormat + 1)
         try future.commit()
         let newer = try HDF5File.open(file)
-        assertThrowsMessage(["newer than this AugBench reads"]) { try newer.requireKind("split") }
+        assertThrowsMessage(["newer than this AugBench reads"]) { try newer.requireKind(.split) }
         newer.close()
     }
 }

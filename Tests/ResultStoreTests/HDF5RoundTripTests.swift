@@ -7,7 +7,7 @@ final class HDF5RoundTripTests: XCTestCase {
     func testEverySupportedTypeRoundTripsWithShape() throws {
         let folder = try makeTemporaryFolder()
         let file = path(folder, "types.h5")
-        let writer = try HDF5File.create(file, kind: "test")
+        let writer = try HDF5File.create(file, kind: .imageset)
         let floats: [Float] = [1.5, -2, .pi, 0, 1e-30, -3e38]
         let doubles: [Double] = [1.0 / 3.0, -1e300, 0, 2]
         let int32s: [Int32] = [.min, -1, 0, .max]
@@ -44,7 +44,7 @@ final class HDF5RoundTripTests: XCTestCase {
         var tensor = Tensor(shape: [500, 1, 28, 28])
         var generator = RandomGenerator(seed: 1)
         generator.fillNormal(&tensor)
-        let writer = try HDF5File.create(file, kind: "test")
+        let writer = try HDF5File.create(file, kind: .imageset)
         try writer.root.write("x", tensor, compression: .gzip(level: 4))
         try writer.commit()
         let reader = try HDF5File.open(file)
@@ -55,7 +55,7 @@ final class HDF5RoundTripTests: XCTestCase {
 
     func testAttributesOfEveryKindOnGroupsAndDatasets() throws {
         let file = path(try makeTemporaryFolder(), "attributes.h5")
-        let writer = try HDF5File.create(file, kind: "test")
+        let writer = try HDF5File.create(file, kind: .imageset)
         try writer.root.write("data", [Float(1)], shape: [1])
         try writer.root.setAttribute("name", "Fashion-MNIST ✓")
         try writer.root.setAttribute("classes", ["T-shirt/top", "Trouser", ""])
@@ -78,7 +78,7 @@ final class HDF5RoundTripTests: XCTestCase {
         XCTAssertEqual(try reader.root.group("a/b").stringAttribute("note"), "nested")
         XCTAssertEqual(try reader.root.stringAttribute("augbench_version"), AugBenchVersion.current)
         XCTAssertEqual(try reader.root.attribute("augbench_format_version", as: Int64.self), AugBenchVersion.fileFormat)
-        XCTAssertEqual(reader.kind, "test")
+        XCTAssertEqual(reader.kind, .imageset)
         assertThrowsMessage(["no attribute 'missing'"]) { try reader.root.stringAttribute("missing") }
         assertThrowsMessage(["'seed'", "expected a string"]) { try reader.root.stringAttribute("seed") }
         assertThrowsMessage(["'name'", "expected a number"]) { try reader.root.attribute("name", as: Int64.self) }
@@ -86,7 +86,7 @@ final class HDF5RoundTripTests: XCTestCase {
 
     func testTypeAndRankChecksNameTheFileAndDataset() throws {
         let file = path(try makeTemporaryFolder(), "checks.h5")
-        let writer = try HDF5File.create(file, kind: "test")
+        let writer = try HDF5File.create(file, kind: .imageset)
         try writer.root.write("doubles", [1.0, 2.0], shape: [2])
         try writer.root.write("matrix", [Float](repeating: 0, count: 6), shape: [2, 3])
         try writer.commit()
@@ -99,7 +99,7 @@ final class HDF5RoundTripTests: XCTestCase {
     }
 
     func testWritingTwiceOrWithWrongShapeFails() throws {
-        let writer = try HDF5File.create(path(try makeTemporaryFolder(), "w.h5"), kind: "test")
+        let writer = try HDF5File.create(path(try makeTemporaryFolder(), "w.h5"), kind: .imageset)
         try writer.root.write("x", [Int32(1), 2], shape: [2])
         assertThrowsMessage(["already exists"]) { try writer.root.write("x", [Int32(1)], shape: [1]) }
         assertThrowsMessage(["3 values do not fill shape [2, 2]"]) { try writer.root.write("y", [Int32(1), 2, 3], shape: [2, 2]) }

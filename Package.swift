@@ -36,7 +36,7 @@ let package = Package(
 
         .target(name: "Metrics", dependencies: ["Datasets", "Layers", "ResultStore", "Tensors"], resources: [.copy("Resources")]),
         .target(name: "GANs", dependencies: ["Datasets", "Layers", "Optimizers", "ResultStore", "Tensors"]),
-        .target(name: "Classifiers", dependencies: ["Augmentations", "Datasets", "Layers", "Optimizers", "ResultStore", "Tensors"]),
+        .target(name: "Classifiers", dependencies: ["Augmentations", "Datasets", "Layers", "Metrics", "Optimizers", "ResultStore", "Tensors"]),
         .target(name: "Sampling", dependencies: ["Classifiers", "Datasets", "GANs", "Layers", "Metrics", "ResultStore", "Tensors"]),
 
         // MARK: Executable

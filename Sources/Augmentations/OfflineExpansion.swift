@@ -5,14 +5,21 @@ import Tensors
 /// The expanded set can be written to HDF5 for inspection and reuse (`augbench augment expand`).
 public enum OfflineExpansion {
     public static func expand(_ set: ImageSet, copies: Int, pipeline: AugmentationPipeline, seed: UInt64) -> ImageSet {
+        var generator = RandomGenerator(seed: seed).derived(5)
+        return expand(set, copies: copies, pipeline: pipeline, generator: &generator,
+                      source: "\(set.source) + \(copies) augmented copies (\(pipeline.description), seed \(seed))")
+    }
+
+    /// The same, drawing from `generator`.
+    public static func expand(_ set: ImageSet, copies: Int, pipeline: AugmentationPipeline, generator: inout RandomGenerator,
+                              source: String? = nil) -> ImageSet {
         precondition(copies >= 0, "copies must be non-negative")
         // Image i's original then its copies, in order: indices i, i, ..., i.
         let order = (0..<set.count).flatMap { [Int](repeating: $0, count: copies + 1) }
-        var expanded = set.subset(order, source: "\(set.source) + \(copies) augmented copies (\(pipeline.description), seed \(seed))")
+        var expanded = set.subset(order, source: source ?? "\(set.source) + \(copies) augmented copies (\(pipeline.description))")
         guard copies > 0 else { return expanded }
         let copyRows = order.indices.filter { $0 % (copies + 1) != 0 }
         var augmented = expanded.images.gathering(copyRows)
-        var generator = RandomGenerator(seed: seed).derived(5)
         pipeline.apply(to: &augmented, generator: &generator)
         let inner = set.imageShape.reduce(1, *)
         expanded.images.withUnsafeMutableBufferPointer { target in
@@ -23,5 +30,15 @@ public enum OfflineExpansion {
             }
         }
         return expanded
+    }
+
+    /// A preview: `images` originals (classes in turn, each a random image of its class) each followed by
+    /// `perImage` augmented versions, as rows of a grid.
+    public static func preview(_ set: ImageSet, images: Int, perImage: Int, pipeline: AugmentationPipeline, seed: UInt64) -> Tensor {
+        var generator = RandomGenerator(seed: seed)
+        let byClass = set.indicesByClass().filter { !$0.isEmpty }
+        let picks = (0..<images).map { row in byClass[row % byClass.count][generator.integer(below: byClass[row % byClass.count].count)] }
+        var draws = generator.derived(1)
+        return expand(set.subset(picks), copies: perImage, pipeline: pipeline, generator: &draws).images
     }
 }

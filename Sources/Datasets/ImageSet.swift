@@ -54,6 +54,19 @@ public struct ImageSet: Sendable {
         return byClass
     }
 
+    /// Indices of a grid with a row of `perClass` random images per class; a class with fewer images repeats them
+    /// so rows stay aligned, an empty class has no row.
+    public func gridSelection(perClass: Int, seed: UInt64) -> [Int] {
+        var generator = RandomGenerator(seed: seed)
+        var chosen: [Int] = []
+        for var indices in indicesByClass() where !indices.isEmpty {
+            generator.shuffle(&indices)
+            let picked = Array(indices.prefix(perClass))
+            chosen += (0..<perClass).map { picked[$0 % picked.count] }
+        }
+        return chosen
+    }
+
     /// The images at `indices`, in that order.
     public func subset(_ indices: [Int], source: String? = nil) -> ImageSet {
         // Labels were validated when self was built, so the subset is valid by construction.

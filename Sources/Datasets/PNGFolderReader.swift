@@ -82,6 +82,21 @@ public enum PNGFolderReader {
         }
     }
 
+    /// Writes a new folder of class folders at `root` (one set), or of `train/` and `test/` folders of class folders
+    /// (several subsets), complete or not at all: it is built under a temporary name and renamed. Refuses an
+    /// existing `root`.
+    public static func write(subsets: [(subset: DatasetSubset?, set: ImageSet)], to root: String) throws {
+        guard !FileManager.default.fileExists(atPath: root) else {
+            throw DatasetError(root, "already exists; PNG export writes a new folder")
+        }
+        let temporary = root + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        for (subset, set) in subsets {
+            try write(set, to: subset.map { (temporary as NSString).appendingPathComponent($0.rawValue) } ?? temporary)
+        }
+        try FileManager.default.moveItem(atPath: temporary, toPath: root)
+    }
+
     /// "T-shirt/top" -> "T-shirt_top": class names can contain characters that paths cannot.
     static func safeFileName(_ name: String) -> String {
         let cleaned = name.map { "/\\:\0".contains($0) ? "_" : $0 }

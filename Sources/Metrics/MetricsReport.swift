@@ -120,6 +120,17 @@ public struct MetricsReport: Sendable {
         try file.commit()
     }
 
+    /// The headline numbers of a metrics file, in report order: fid, kid_mean, inception_score_mean, precision,
+    /// recall, density, coverage.
+    public static func headline(_ path: String) throws -> [(name: String, value: Double)] {
+        let file = try HDF5File.open(path)
+        defer { file.close() }
+        try file.requireKind(.metrics)
+        return try ["fid", "kid_mean", "inception_score_mean", "precision", "recall", "density", "coverage"].map {
+            ($0, try file.root.attribute($0, as: Double.self))
+        }
+    }
+
     /// Throws unless two metric files were made with the same extractor weights.
     public static func requireSameExtractor(_ first: String, _ second: String) throws {
         func fingerprint(_ path: String) throws -> (String, String) {

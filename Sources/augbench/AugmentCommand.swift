@@ -96,23 +96,7 @@ struct AugmentPreview: ParsableCommand {
         let console = global.makeLogger()
         let pipeline = try augmentation.pipeline()
         let set = try source.resolve(path, subset: subset).load()
-        var generator = RandomGenerator(seed: seed)
-        let byClass = set.indicesByClass().filter { !$0.isEmpty }
-        let picks = (0..<images).map { row in byClass[row % byClass.count][generator.integer(below: byClass[row % byClass.count].count)] }
-        var grid = set.images.gathering(picks.flatMap { [Int](repeating: $0, count: perImage + 1) })
-        var augmentedCopies = grid.gathering((0..<grid.shape[0]).filter { $0 % (perImage + 1) != 0 })
-        var draws = generator.derived(1)
-        pipeline.apply(to: &augmentedCopies, generator: &draws)
-        let inner = set.imageShape.reduce(1, *), rows = grid.shape[0]
-        grid.withUnsafeMutableBufferPointer { target in
-            augmentedCopies.withUnsafeBufferPointer { augmented in
-                var k = 0
-                for row in 0..<rows where row % (perImage + 1) != 0 {
-                    (target.baseAddress! + row * inner).update(from: augmented.baseAddress! + k * inner, count: inner)
-                    k += 1
-                }
-            }
-        }
+        let grid = OfflineExpansion.preview(set, images: images, perImage: perImage, pipeline: pipeline, seed: seed)
         try PNGImage.grid(grid, columns: perImage + 1).write(output)
         console.info("wrote \(output): \(images) originals x \(perImage) augmentations (\(pipeline.description))")
     }

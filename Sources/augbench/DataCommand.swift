@@ -280,15 +280,7 @@ struct DataExport: ParsableCommand {
                 try HDF5ImageSetIO.write(sets[0].1, to: output, pixels: dtype)
             }
         case .png:
-            guard !FileManager.default.fileExists(atPath: output) else {
-                throw ValidationError("\(output) already exists; PNG export writes a new folder")
-            }
-            let temporary = output + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-            defer { try? FileManager.default.removeItem(atPath: temporary) }
-            for (name, set) in sets {
-                try PNGFolderReader.write(set, to: grouped ? (temporary as NSString).appendingPathComponent(name.rawValue) : temporary)
-            }
-            try FileManager.default.moveItem(atPath: temporary, toPath: output)
+            try PNGFolderReader.write(subsets: sets.map { (grouped ? $0.0 : nil, $0.1) }, to: output)
         }
         console.info("wrote \(output): " + sets.map { "\($0.0.rawValue) \($0.1.count) images" }.joined(separator: ", "))
     }
@@ -327,15 +319,7 @@ struct DataGrid: ParsableCommand {
     func run() throws {
         let console = global.makeLogger()
         let set = try source.resolve(path, subset: subset).load()
-        var generator = RandomGenerator(seed: seed)
-        var chosen: [Int] = []
-        for var indices in set.indicesByClass() where !indices.isEmpty {
-            generator.shuffle(&indices)
-            let picked = Array(indices.prefix(perClass))
-            // Short classes are padded by repetition so rows stay aligned.
-            chosen += (0..<perClass).map { picked[$0 % picked.count] }
-        }
-        try PNGImage.grid(set.images.gathering(chosen), columns: perClass).write(output)
+        try PNGImage.grid(set.images.gathering(set.gridSelection(perClass: perClass, seed: seed)), columns: perClass).write(output)
         console.info("wrote \(output)")
     }
 }

@@ -40,17 +40,16 @@ struct ExtractorTrain: ParsableCommand {
     var data: String
 
     @Option(help: "Training epochs.")
-    var epochs = 12
+    var epochs = ExtractorTrainingSettings().epochs
 
     @Option(help: "Seed (initialisation, shuffling, dropout, augmentation).")
-    var seed: UInt64 = 0
+    var seed = ExtractorTrainingSettings().seed
 
     @Option(help: "Augmentation during training.")
-    var augment = "shift=2,hflip"
+    var augment = ExtractorTrainingSettings().augmentation.description
 
     @Option(help: "Name recorded with every metric made with this extractor.")
     var name: String?
-
 
     @Option(name: [.short, .long], help: "Extractor file to write (HDF5).")
     var output: String
@@ -60,28 +59,22 @@ struct ExtractorTrain: ParsableCommand {
 
     func run() throws {
         let console = global.makeLogger()
-        Threads.configure(global.threads)
-        let pipeline = try AugmentationPipeline(parsing: augment)
-        let trainSource = try source.resolve(data, subset: .train)
-        let train = try trainSource.load(), test = try trainSource.withSubset(.test).load()
-        console.info("training the extractor on \(train.count) images, testing on \(test.count)")
-        var configuration = TrainingConfiguration(epochs: epochs, batchSize: 128, learningRate: 1e-3, seed: seed, augmentation: pipeline)
-        configuration.decayEpochs = [epochs * 2 / 3, epochs * 9 / 10].filter { $0 > 0 }
-        let network = FeatureExtractor.makeNetwork(imageShape: train.imageShape, classCount: train.classCount, seed: seed)
-        let trainer = ClassifierTrainer(configuration: configuration, network: network)
-        let bar = ProgressBar(total: epochs, label: "extractor", quiet: global.quiet)
-        let result = trainer.train(train, validation: nil, test: test) { epoch, partial in
-            let status = String(format: "loss %.4f train acc %.4f", partial.trainLoss.last ?? 0, partial.trainAccuracy.last ?? 0)
-            bar.update(epoch + 1, status: status)
-            if !bar.isDrawing { console.info("epoch \(epoch + 1)/\(epochs): \(status)") }
+        var settings = ExtractorTrainingSettings()
+        (settings.epochs, settings.seed, settings.augmentation, settings.name) = (epochs, seed, try AugmentationPipeline(parsing: augment), name)
+        var bar: ProgressBar?
+        let (extractorName, result) = try ExtractorTraining.run(settings, data: source.resolve(data, subset: .train), output: output,
+                                                                threads: global.threads) { event in
+            switch event {
+            case .message(let text): console.info(text)
+            case .started(_, let epochs): bar = ProgressBar(total: epochs, label: "extractor", quiet: global.quiet)
+            case .epoch(_, let epoch, let partial):
+                let status = String(format: "loss %.4f train acc %.4f", partial.trainLoss.last ?? 0, partial.trainAccuracy.last ?? 0)
+                bar?.update(epoch + 1, status: status)
+                if !(bar?.isDrawing ?? false) { console.info("epoch \(epoch + 1)/\(epochs): \(status)") }
+            case .finished: bar?.finish()
+            case .skipped: break
+            }
         }
-        bar.finish()
-        let extractorName = name ?? "\((data as NSString).lastPathComponent)-cnn\(FeatureExtractor.featureDimension)"
-        try FeatureExtractor.save(network: network, imageShape: train.imageShape, classNames: train.classNames, name: extractorName,
-                                  provenance: ["data": trainSource.description, "data_sha256": try trainSource.fingerprint().combined,
-                                               "seed": String(seed), "epochs": String(epochs), "augmentation": pipeline.description,
-                                               "command": CommandLine.arguments.joined(separator: " ")],
-                                  accuracy: result.testAccuracy, to: output)
         print(String(format: "extractor %@: test accuracy %.4f (%.0f s) -> %@", extractorName as NSString, result.testAccuracy,
                      result.seconds, output as NSString))
     }

@@ -133,15 +133,11 @@ struct MetricsCompare: ParsableCommand {
     func run() throws {
         guard files.count >= 2 else { throw ValidationError("give at least two metric files") }
         for other in files.dropFirst() { try MetricsReport.requireSameExtractor(files[0], other) }
-        let names = ["fid", "kid_mean", "inception_score_mean", "precision", "recall", "density", "coverage"]
+        let tables = try files.map(MetricsReport.headline)
         print("metric".padding(toLength: 22, withPad: " ", startingAt: 0) + files.map { ($0 as NSString).lastPathComponent }.joined(separator: "  "))
-        for name in names {
-            let values = try files.map { path -> String in
-                let file = try HDF5File.open(path)
-                defer { file.close() }
-                return String(format: "%.4f", try file.root.attribute(name, as: Double.self))
-            }
-            print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + values.joined(separator: "  "))
+        for (row, entry) in tables[0].enumerated() {
+            print(entry.name.padding(toLength: 22, withPad: " ", startingAt: 0)
+                  + tables.map { String(format: "%.4f", $0[row].value) }.joined(separator: "  "))
         }
     }
 }

@@ -28,7 +28,7 @@ let package = Package(
         // MARK: Library modules, bottom to top
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "ResultStore", dependencies: ["CHDF5", "Tensors"]),
-        .target(name: "Augmentations", dependencies: ["Datasets", "Tensors", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Augmentations", dependencies: ["Datasets", "ResultStore", "Tensors", .product(name: "Yams", package: "Yams")]),
         .target(name: "Layers", dependencies: ["ResultStore", "Tensors"]),
         .target(name: "Optimizers", dependencies: ["Layers", "Tensors"]),
         .target(name: "Datasets", dependencies: ["Tensors", "ResultStore", "CZlib", "CPNG",
@@ -55,7 +55,7 @@ let package = Package(
                                                         "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "GANsTests", dependencies: ["Datasets", "GANs", "Layers", "Tensors", "TestSupport"]),
-        .testTarget(name: "SamplingTests", dependencies: ["Datasets", "GANs", "Metrics", "Sampling", "Tensors", "TestSupport"]),
+        .testTarget(name: "SamplingTests", dependencies: ["Datasets", "GANs", "Metrics", "ResultStore", "Sampling", "Tensors", "TestSupport"]),
         .testTarget(name: "AugmentationsTests", dependencies: ["Augmentations", "Datasets", "ResultStore", "Tensors", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ClassifiersTests", dependencies: ["Augmentations", "Classifiers", "Datasets", "Layers", "ResultStore", "Tensors",

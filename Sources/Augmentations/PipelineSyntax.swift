@@ -1,4 +1,5 @@
 import Foundation
+import ResultStore
 import Yams
 
 /// A pipeline description that could not be understood; one line saying what and where.
@@ -199,18 +200,4 @@ extension AugmentationPipeline {
 }
 
 /// Settings files and result files hold a pipeline as its command-line text ("rotate=15,shift=3,noise=0.05").
-extension AugmentationPipeline: Codable {
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do {
-            try self.init(parsing: text)
-        } catch let error as AugmentationError {
-            throw DecodingError.dataCorrupted(DecodingError.Context(codingPath: decoder.codingPath, debugDescription: error.message))
-        }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
-}
+extension AugmentationPipeline: TextSetting {}

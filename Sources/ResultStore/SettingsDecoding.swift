@@ -40,3 +40,25 @@ public enum CanonicalSettings {
 
     public static func checksum(_ text: String) -> String { SHA256.hex(of: Array(text.utf8)) }
 }
+
+/// A setting written as text in settings files and result files, the same text the command line takes
+/// ("rotate=15,shift=3", "confidence=0.9"): it decodes by parsing and encodes as its canonical description.
+public protocol TextSetting: Codable, CustomStringConvertible {
+    init(parsing text: String) throws
+}
+
+extension TextSetting {
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do {
+            try self.init(parsing: text)
+        } catch {
+            throw DecodingError.dataCorrupted(DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "\(error)"))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import ResultStore
 
 /// A rule that rejects generated samples, applied per class to the survivors of the rules before it.
 ///
@@ -61,21 +62,7 @@ public enum SampleFilter: Equatable, Sendable, CustomStringConvertible {
 }
 
 /// Settings files hold a filter as its command-line text ("confidence=0.9").
-extension SampleFilter: Codable {
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do {
-            try self.init(parsing: text)
-        } catch let error as SamplingError {
-            throw DecodingError.dataCorrupted(DecodingError.Context(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
-}
+extension SampleFilter: TextSetting {}
 
 /// Sampling that cannot proceed as asked; the message says why.
 public struct SamplingError: Error, CustomStringConvertible {

@@ -1,6 +1,8 @@
+import Foundation
 import Datasets
 import GANs
 import Metrics
+import ResultStore
 import Sampling
 import Tensors
 import TestSupport
@@ -98,5 +100,17 @@ final class SamplerTests: XCTestCase {
         // A real point with one of the kept (small) balls is at its centre: infinite realism.
         let central = radii.indices.min { radii[$0] < radii[$1] }!
         XCTAssertEqual(try RealismScore.compute(real: real, generated: real.slice(central..<(central + 1))).first, .infinity)
+    }
+
+    func testPlanDecodesFiltersAsTextAndRejectsUnknownKeys() throws {
+        let plan = try JSONDecoder().decode(SamplingPlan.self, from: Data(#"{"per_class": 50, "filters": ["confidence=0.9", "dedupe=0.02"]}"#.utf8))
+        XCTAssertEqual(plan.perClass, 50)
+        XCTAssertEqual(plan.filters, [.confidence(threshold: 0.9), .duplicates(distance: 0.02)])
+        XCTAssertEqual(try JSONDecoder().decode(SamplingPlan.self, from: Data(try CanonicalSettings.text(plan).utf8)), plan)
+        XCTAssertThrowsError(try JSONDecoder().decode(SamplingPlan.self, from: Data(#"{"filters": ["sharpness=1"]}"#.utf8))) {
+            XCTAssertTrue("\($0)".contains("unknown filter 'sharpness'"), "\($0)")
+        }
+        XCTAssertThrowsError(try JSONDecoder().decode(SamplingPlan.self, from: Data(#"{"per_clas": 5}"#.utf8)))
+        XCTAssertThrowsError(try JSONDecoder().decode(SamplingPlan.self, from: Data(#"{"per_class": 0}"#.utf8)))
     }
 }

@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .executable(name: "augbench", targets: ["augbench"]),
         .library(name: "AugBench", targets: ["Tensors", "ResultStore", "Datasets", "Augmentations", "Layers", "Optimizers",
-                                                  "Classifiers", "GANs", "Metrics", "Sampling"]),
+                                                  "Classifiers", "GANs", "Metrics", "Sampling", "Statistics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
 
         // MARK: Library modules, bottom to top
+        .target(name: "Statistics"),
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "ResultStore", dependencies: ["CHDF5", "Tensors"]),
         .target(name: "Augmentations", dependencies: ["Datasets", "ResultStore", "Tensors", .product(name: "Yams", package: "Yams")]),
@@ -50,6 +51,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensors", "Layers", "CZlib"], path: "Sources/TestSupport"),
 
         // MARK: Tests
+        .testTarget(name: "StatisticsTests", dependencies: ["Statistics", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"], exclude: ["xoshiro_reference.py"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Optimizers", "Classifiers", "GANs", "ResultStore", "Tensors",
                                                         "TestSupport"],
@@ -65,6 +67,7 @@ let package = Package(
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Tensors", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ResultStore", "Tensors", "TestSupport",
                                                           "CZlib", "CPNG"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Classifiers", "Datasets", "GANs", "Metrics", "Sampling", "TestSupport"]),
         .testTarget(name: "AugBenchCLITests", dependencies: ["Datasets", "ResultStore", "Tensors", "TestSupport"]),
     ]
 )

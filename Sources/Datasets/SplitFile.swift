@@ -19,7 +19,7 @@ public struct SplitFile: Sendable {
     /// Number of images in the source subset the indices point into.
     public let sourceCount: Int
 
-    /// Draws a split from `source` (its `train` subset) and fingerprints the files involved.
+    /// Draws a split from `source` (the subset it names) and fingerprints the files involved.
     public static func make(source: DatasetSource, plan: SplitPlan) throws -> SplitFile {
         let data = try source.load()
         let split = try Split.draw(labels: data.labels, classNames: data.classNames, plan: plan, source: source.path)
@@ -27,6 +27,10 @@ public struct SplitFile: Sendable {
         if plan.testPerClass == 0 {
             guard let test = try? source.withSubset(.test) else {
                 throw DatasetError(source.path, "has no test subset: hold test images out of it with --test-per-class N")
+            }
+            // A split of the test subset cannot use that subset as its evaluation set too.
+            guard test != source else {
+                throw DatasetError(source.path, "the split draws from the test subset, so hold its test images out with --test-per-class N")
             }
             testSource = test
         }

@@ -163,8 +163,11 @@ struct DataSplit: ParsableCommand {
             """
     )
 
-    @Option(help: "Dataset to split (IDX folder, HDF5 file or PNG class folders).")
+    @Option(help: "Dataset to split (IDX folder or file, HDF5 file, PNG class folders).")
     var data: String
+
+    @Option(help: "Subset to draw from, for data with train and test subsets: train (default) or test.")
+    var subset: DatasetSubset?
 
     @Option(name: .customLong("per-class"), help: "Training images per class.")
     var perClass: Int
@@ -209,7 +212,7 @@ struct DataSplit: ParsableCommand {
 
     func run() throws {
         let console = global.makeLogger()
-        let dataSource = try source.resolve(data, subset: .train)
+        let dataSource = try source.resolve(data, subset: subset)
         console.info("reading \(dataSource.description)")
         let labels = try dataSource.load()
         let minorities = try minorityCounts()

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import TestSupport
 import XCTest
@@ -54,6 +55,24 @@ final class ImageSourceTests: CLITestCase {
             XCTAssertEqual(asReal.status, 0, "\(form.name): \(asReal.standardError)")
             record("metrics --real", asReal.standardOutput.split(separator: "\n").filter { $0.hasPrefix("FID ") }.joined())
 
+            let formSplit = path(out, "\(form.name)-split.h5")
+            let splitMade = try augbench(arguments: ["data", "split", "--data", form.path, "--per-class", "3", "--test-per-class", "2",
+                                                     "--output", formSplit, "-q"] + subset("--subset"))
+            XCTAssertEqual(splitMade.status, 0, "\(form.name): \(splitMade.standardError)")
+            // Indices differ (a PNG folder lists its images class by class); the images drawn must not.
+            let drawn = try SplitFile.read(formSplit).load()
+            func content(_ set: ImageSet) -> String {
+                let inner = set.imageShape.reduce(1, *)
+                return set.labels.indices.map { "\(set.labels[$0]):\(set.images.storage[($0 * inner)..<(($0 + 1) * inner)].map(\.bitPattern))" }
+                    .sorted().joined(separator: ";")
+            }
+            record("data split", content(drawn.train) + "|" + content(drawn.test))
+
+            let cas = try augbench(arguments: ["metrics", "cas", "--generated", data, "--real", form.path, "--epochs", "1", "--threads", "1", "-q"]
+                                   + subset("--real-subset"))
+            XCTAssertEqual(cas.status, 0, "\(form.name): \(cas.standardError)")
+            record("metrics cas --real", cas.standardOutput)
+
             if form.subset.isEmpty {
                 // A sample set for the mixed arm: the synthetic images' labels and pixels are the same in each form.
                 let trained = try augbench("train", "--split", split, "--synthetic", form.path, "--ratio", "1", "--epochs", "1",
@@ -68,5 +87,8 @@ final class ImageSourceTests: CLITestCase {
         // A single set has no test subset to ask for: an error, not the same images again.
         assertFailsWithOneLine(try augbench("data", "info", idxFile, "--subset", "test"), [idxFile, "holds one set"])
         assertFailsWithOneLine(try augbench("data", "info", hdf5, "--subset", "test"), [hdf5, "holds one set"])
+        // A split of a test subset cannot use that subset as its evaluation set too.
+        assertFailsWithOneLine(try augbench("data", "split", "--data", data, "--subset", "test", "--per-class", "3", "--output",
+                                            path(out, "overlap.h5")), ["--test-per-class"])
     }
 }

@@ -62,7 +62,12 @@ public final class HDF5Group {
         let lcpl = H5Pcreate(augbench_h5p_link_create())
         H5Pset_create_intermediate_group(lcpl, 1)
         defer { H5Pclose(lcpl) }
-        let groupID = H5Gcreate2(id, name, lcpl, augbench_h5p_default(), augbench_h5p_default())
+        // No modification times in object headers: the same content gives the same bytes, so a file's checksum
+        // (recorded by the files that use it) survives writing it again.
+        let gcpl = H5Pcreate(augbench_h5p_group_create())
+        H5Pset_obj_track_times(gcpl, false)
+        defer { H5Pclose(gcpl) }
+        let groupID = H5Gcreate2(id, name, lcpl, gcpl, augbench_h5p_default())
         guard groupID >= 0 else { throw fail("cannot create group \(fullName(name)) (does it already exist?)") }
         return HDF5Group(file: file, id: groupID, path: fullName(name))
     }
@@ -119,6 +124,7 @@ public final class HDF5Group {
         defer { H5Sclose(space) }
         let dcpl = H5Pcreate(augbench_h5p_dataset_create())
         defer { H5Pclose(dcpl) }
+        H5Pset_obj_track_times(dcpl, false)
         if case .gzip(let level) = compression, values.count > 0, !shape.isEmpty {
             let rowBytes = shape.dropFirst().reduce(1, *) * MemoryLayout<T>.size
             var chunk = dims

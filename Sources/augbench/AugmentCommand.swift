@@ -2,8 +2,6 @@ import ArgumentParser
 import Augmentations
 import Datasets
 import Foundation
-import ResultStore
-import Tensors
 
 /// How a command is told which augmentation to use.
 struct AugmentationOptions: ParsableArguments {

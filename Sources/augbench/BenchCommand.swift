@@ -5,7 +5,6 @@ import Foundation
 import GANs
 import Layers
 import Metrics
-import Optimizers
 import Tensors
 
 struct BenchCommand: ParsableCommand {

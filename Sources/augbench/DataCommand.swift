@@ -2,7 +2,6 @@ import ArgumentParser
 import Datasets
 import Foundation
 import ResultStore
-import Tensors
 
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

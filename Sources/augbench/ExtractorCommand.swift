@@ -1,11 +1,7 @@
 import ArgumentParser
 import Augmentations
 import Classifiers
-import Datasets
 import Foundation
-import Metrics
-import ResultStore
-import Tensors
 
 struct ExtractorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,11 +1,7 @@
 import ArgumentParser
-import Datasets
 import Foundation
 import GANs
-import Metrics
 import Sampling
-import ResultStore
-import Tensors
 
 struct GANCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -110,7 +106,6 @@ struct GANTrain: ParsableCommand {
     @Flag(help: "Continue from OUTPUT/checkpoint.h5 (--steps sets the new total).")
     var resume = false
 
-
     @Option(name: [.short, .long], help: "Output folder.")
     var output: String
 
@@ -213,7 +208,6 @@ struct GANSample: ParsableCommand {
 
     @Option(help: "Seed (noise, classifier).")
     var seed: UInt64 = 0
-
 
     @Option(name: [.short, .long], help: "Output HDF5 file.")
     var output: String

@@ -3,7 +3,6 @@ import Classifiers
 import Datasets
 import Foundation
 import Metrics
-import ResultStore
 import Tensors
 
 struct MetricsCommand: ParsableCommand {
@@ -70,7 +69,6 @@ struct MetricsCompute: ParsableCommand {
 
     @Flag(name: .customLong("no-cache"), help: "Neither read nor write the feature cache.")
     var noCache = false
-
 
     @Option(name: [.short, .long], help: "Result file (HDF5).")
     var output: String
@@ -166,7 +164,6 @@ struct MetricsCAS: ParsableCommand {
 
     @Option(help: "Seed.")
     var seed: UInt64 = 0
-
 
     @OptionGroup var global: GlobalOptions
 

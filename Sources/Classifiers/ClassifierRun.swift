@@ -10,10 +10,10 @@ public enum ClassifierRunEvent {
     case message(String)
     /// The seed is already in the result file.
     case skipped(seed: UInt64)
-    /// The seed starts with this many epochs.
-    case started(seed: UInt64, epochs: Int)
-    /// An epoch of the seed finished; the partial result holds the curves so far.
-    case epoch(seed: UInt64, epoch: Int, partial: TrainingResult)
+    /// The seed starts; it will take this many curve points (epochs, or evaluations of a step budget).
+    case started(seed: UInt64, points: Int)
+    /// A curve point of the seed (an epoch, or `evaluate_every` steps); the partial result holds the curves so far.
+    case epoch(seed: UInt64, point: Int, partial: TrainingResult)
     /// The seed finished and is stored.
     case finished(seed: UInt64, result: TrainingResult)
 }
@@ -71,9 +71,9 @@ public enum ClassifierRun {
             }
             let trainer = ClassifierTrainer(configuration: settings.trainingConfiguration(seed: seed), imageShape: train.imageShape,
                                             classCount: train.classCount)
-            events(.started(seed: seed, epochs: settings.epochs))
-            let result = trainer.train(train, validation: data.validation, test: data.test) { epoch, partial in
-                events(.epoch(seed: seed, epoch: epoch, partial: partial))
+            events(.started(seed: seed, points: trainer.evaluationCount(trainingImages: train.count)))
+            let result = trainer.train(train, validation: data.validation, test: data.test) { point, partial in
+                events(.epoch(seed: seed, point: point, partial: partial))
             }
             try record.append(seed: seed, result: result, composition: composition, network: trainer.network)
             events(.finished(seed: seed, result: result))

@@ -7,6 +7,13 @@ import ResultStore
 /// and impossible values are errors.
 public struct ClassifierRunSettings: Codable, Sendable, Equatable {
     public var epochs = 40
+    /// A budget of optimizer steps instead of epochs (the same for every arm of a comparison).
+    public var steps: Int?
+    /// With `steps`: optimizer steps between two validation evaluations (and curve points).
+    public var evaluateEvery = 50
+    /// Evaluate the weights with the best validation accuracy (ties: the later) on the test set; the last
+    /// weights' test accuracy is stored too.
+    public var selectBestValidation = false
     public var batchSize = 128
     public var learningRate: Float = 1e-3
     /// Label smoothing of the cross-entropy (0 = none).
@@ -28,7 +35,9 @@ public struct ClassifierRunSettings: Codable, Sendable, Equatable {
     public init() {}
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case epochs, seed, seeds, augmentation, copies
+        case epochs, steps, seed, seeds, augmentation, copies
+        case evaluateEvery = "evaluate_every"
+        case selectBestValidation = "select_best_validation"
         case batchSize = "batch_size"
         case learningRate = "learning_rate"
         case labelSmoothing = "label_smoothing"
@@ -41,6 +50,9 @@ public struct ClassifierRunSettings: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = ClassifierRunSettings()
         epochs = try c.decode(.epochs, default: d.epochs)
+        steps = try c.decodeIfPresent(Int.self, forKey: .steps)
+        evaluateEvery = try c.decode(.evaluateEvery, default: d.evaluateEvery)
+        selectBestValidation = try c.decode(.selectBestValidation, default: d.selectBestValidation)
         batchSize = try c.decode(.batchSize, default: d.batchSize)
         learningRate = try c.decode(.learningRate, default: d.learningRate)
         labelSmoothing = try c.decode(.labelSmoothing, default: d.labelSmoothing)
@@ -59,6 +71,8 @@ public struct ClassifierRunSettings: Codable, Sendable, Equatable {
             if !condition { throw ClassifierSettingsError(message) }
         }
         try require(epochs > 0, "epochs must be positive, got \(epochs)")
+        try require((steps ?? 1) > 0, "steps must be positive, got \(steps ?? 0)")
+        try require(evaluateEvery > 0, "evaluate_every must be positive, got \(evaluateEvery)")
         try require(seeds > 0, "seeds must be positive, got \(seeds)")
         try require(seed.addingReportingOverflow(UInt64(seeds - 1)).overflow == false, "seed + seeds - 1 exceeds 2^64 - 1")
         try require(batchSize > 0, "batch_size must be positive, got \(batchSize)")
@@ -75,8 +89,11 @@ public struct ClassifierRunSettings: Codable, Sendable, Equatable {
     /// The trainer's settings for one seed. Offline expansion replaces the training set once, so the trainer then
     /// sees no on-the-fly augmentation.
     public func trainingConfiguration(seed: UInt64) -> TrainingConfiguration {
-        TrainingConfiguration(epochs: epochs, batchSize: batchSize, learningRate: learningRate, labelSmoothing: labelSmoothing,
-                              seed: seed, augmentation: copies == 0 ? augmentation : .none)
+        var configuration = TrainingConfiguration(epochs: epochs, batchSize: batchSize, learningRate: learningRate,
+                                                  labelSmoothing: labelSmoothing, seed: seed, augmentation: copies == 0 ? augmentation : .none)
+        (configuration.steps, configuration.evaluateEvery) = (steps, evaluateEvery)
+        configuration.selectBestValidation = selectBestValidation
+        return configuration
     }
 
     /// What a result file records to recognise a run it can resume: every setting except the seeds.

@@ -17,6 +17,14 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// Epochs after which the learning rate is multiplied by `decayFactor` (empty: constant rate).
     public var decayEpochs: [Int] = []
     public var decayFactor: Float = 0.1
+    /// A budget of optimizer steps instead of `epochs`: every arm of a comparison gets the same number of updates,
+    /// whatever its training set's size (passes over the data reshuffle as epochs do; the last may be partial).
+    public var steps: Int?
+    /// With `steps`: optimizer steps between two evaluations on the validation images (and two curve points).
+    public var evaluateEvery = 50
+    /// Evaluate, on the test set, the weights with the best validation accuracy (ties: the later) instead of the
+    /// last ones; the last ones are evaluated too (`TrainingResult.finalTestAccuracy`).
+    public var selectBestValidation = false
 
     public init(epochs: Int = 40, batchSize: Int = 128, learningRate: Float = 1e-3, labelSmoothing: Float = 0, seed: UInt64 = 0,
                 augmentation: AugmentationPipeline = .none) {
@@ -35,7 +43,14 @@ public struct TrainingResult: Sendable {
     public var trainAccuracy: [Double] = []
     /// Empty when the split has no validation images.
     public var validationAccuracy: [Double] = []
+    /// The optimizer step at which each curve point was taken (the end of each epoch, or every `evaluateEvery`).
+    public var curveSteps: [Int] = []
+    /// Test accuracy of the evaluated weights: the selected ones with `selectBestValidation`, else the last ones.
     public var testAccuracy = 0.0
+    /// Test accuracy of the last weights, when another step's were selected for `testAccuracy`.
+    public var finalTestAccuracy: Double?
+    /// The optimizer step whose weights were evaluated (the last step without selection).
+    public var evaluatedStep = 0
     /// confusion[true][predicted] counts on the test set.
     public var confusion: [[Int]] = []
     public var seconds = 0.0
@@ -83,40 +98,80 @@ public final class ClassifierTrainer {
         return (loss, correct)
     }
 
-    /// Trains for the configured epochs; `progress(epoch, result so far)` is called after each epoch.
+    /// Curve points (evaluations) the configured run takes for `trainingImages` images.
+    public func evaluationCount(trainingImages n: Int) -> Int {
+        let total = totalSteps(trainingImages: n), every = evaluationInterval(trainingImages: n)
+        return (total + every - 1) / every
+    }
+
+    private func stepsPerEpoch(_ n: Int) -> Int { max(1, (n + configuration.batchSize - 1) / configuration.batchSize) }
+    private func totalSteps(trainingImages n: Int) -> Int { configuration.steps ?? configuration.epochs * stepsPerEpoch(n) }
+    private func evaluationInterval(trainingImages n: Int) -> Int {
+        configuration.steps == nil ? stepsPerEpoch(n) : max(1, configuration.evaluateEvery)
+    }
+
+    /// Trains for the configured epochs (or steps); `progress(point, result so far)` is called after each curve
+    /// point: each epoch, or every `evaluateEvery` steps of a step budget.
     public func train(_ train: ImageSet, validation: ImageSet?, test: ImageSet,
                       progress: (Int, TrainingResult) -> Void = { _, _ in }) -> TrainingResult {
         var result = TrainingResult()
         let start = Date()
-        let batch = configuration.batchSize
-        for epoch in 0..<configuration.epochs {
-            let decays = configuration.decayEpochs.filter { $0 <= epoch }.count
-            optimizer.learningRate = configuration.learningRate * pow(configuration.decayFactor, Float(decays))
-            let order = shuffle.permutation(train.count)
-            var lossSum = 0.0, correct = 0, batches = 0
-            var first = 0
-            while first < train.count {
-                let indices = Array(order[first..<min(first + batch, train.count)])
-                gather(train.images, indices, into: &batchImages)
-                configuration.augmentation.apply(to: &batchImages, generator: &augmentationDraws)
-                let (loss, right) = step(batchImages, labels: indices.map { train.labels[$0] })
-                lossSum += Double(loss)
-                correct += right
-                batches += 1
-                first += batch
+        let batch = configuration.batchSize, n = train.count
+        let total = totalSteps(trainingImages: n), every = evaluationInterval(trainingImages: n)
+        let validates = (validation?.count ?? 0) > 0
+        var order: [Int] = [], position = n, epoch = 0
+        var lossSum = 0.0, correct = 0, seen = 0, batches = 0
+        var best: (accuracy: Double, step: Int, state: [Tensor])?
+        for step in 1...max(1, total) where total > 0 && n > 0 {
+            if position >= n {
+                // A new pass: the learning rate for this epoch, then one permutation from the shuffle stream.
+                let decays = configuration.decayEpochs.filter { $0 <= epoch }.count
+                optimizer.learningRate = configuration.learningRate * pow(configuration.decayFactor, Float(decays))
+                order = shuffle.permutation(n)
+                (position, epoch) = (0, epoch + 1)
             }
+            let indices = Array(order[position..<min(position + batch, n)])
+            position += batch
+            gather(train.images, indices, into: &batchImages)
+            configuration.augmentation.apply(to: &batchImages, generator: &augmentationDraws)
+            let (loss, right) = self.step(batchImages, labels: indices.map { train.labels[$0] })
+            lossSum += Double(loss)
+            correct += right
+            seen += indices.count
+            batches += 1
+            guard step % every == 0 || step == total else { continue }
             result.trainLoss.append(lossSum / Double(max(1, batches)))
-            result.trainAccuracy.append(Double(correct) / Double(max(1, train.count)))
-            if let validation, validation.count > 0 {
-                result.validationAccuracy.append(evaluate(validation).accuracy)
+            result.trainAccuracy.append(Double(correct) / Double(max(1, seen)))
+            result.curveSteps.append(step)
+            (lossSum, correct, seen, batches) = (0, 0, 0, 0)
+            if let validation, validates {
+                let accuracy = evaluate(validation).accuracy
+                result.validationAccuracy.append(accuracy)
+                if configuration.selectBestValidation, accuracy >= best?.accuracy ?? -1 {
+                    best = (accuracy, step, network.namedParameters.map(\.parameter.value) + network.buffers.map(\.tensor))
+                }
             }
-            progress(epoch, result)
+            progress(result.curveSteps.count - 1, result)
         }
-        let evaluation = evaluate(test)
+        var evaluation = evaluate(test)
+        result.evaluatedStep = total
+        if let best, best.step != total {
+            result.finalTestAccuracy = evaluation.accuracy
+            restore(best.state)
+            evaluation = evaluate(test)
+            result.evaluatedStep = best.step
+        }
         result.testAccuracy = evaluation.accuracy
         result.confusion = evaluation.confusion
         result.seconds = Date().timeIntervalSince(start)
         return result
+    }
+
+    /// Puts back weights and buffers saved as `namedParameters` values followed by `buffers`.
+    private func restore(_ state: [Tensor]) {
+        let parameters = network.namedParameters
+        for (named, value) in zip(parameters, state) { named.parameter.value = value }
+        for ((name, _), value) in zip(network.buffers, state.dropFirst(parameters.count)) { try? network.loadBuffer(name, value) }
     }
 
     /// Accuracy and confusion matrix in evaluation mode, in batches of 500.

@@ -48,9 +48,9 @@ public enum ExtractorTraining {
         configuration.decayEpochs = [settings.epochs * 2 / 3, settings.epochs * 9 / 10].filter { $0 > 0 }
         let network = FeatureExtractor.makeNetwork(imageShape: train.imageShape, classCount: train.classCount, seed: settings.seed)
         let trainer = ClassifierTrainer(configuration: configuration, network: network)
-        events(.started(seed: settings.seed, epochs: settings.epochs))
+        events(.started(seed: settings.seed, points: settings.epochs))
         let result = trainer.train(train, validation: nil, test: test) { epoch, partial in
-            events(.epoch(seed: settings.seed, epoch: epoch, partial: partial))
+            events(.epoch(seed: settings.seed, point: epoch, partial: partial))
         }
         events(.finished(seed: settings.seed, result: result))
         let name = settings.name ?? "\((data.path as NSString).lastPathComponent)-cnn\(FeatureExtractor.featureDimension)"

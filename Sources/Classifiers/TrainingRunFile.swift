@@ -12,9 +12,11 @@ import ResultStore
 /// empty without a sample set),
 /// `synthetic_ratio`, `synthetic_only`, `epochs`, `batch_size`, `learning_rate`, `label_smoothing`, `augmentation`,
 /// `threads`, `class_names`; per seed `/seed-S` with datasets `train_loss`, `train_accuracy`, `validation_accuracy`
-/// (float64 [epochs]), `confusion_matrix` (int64 [C, C]), `real_per_class`, `synthetic_per_class` (int64 [C]),
+/// (float64 [points]), `curve_steps` (int64 [points]: the optimizer step of each curve point), `confusion_matrix`
+/// (int64 [C, C]), `real_per_class`, `synthetic_per_class` (int64 [C]),
 /// `synthetic_rows` (int64, rows of the sample set used) and `weights/<layer>.<name>` (float32), and attributes
-/// `test_accuracy`, `seconds`, `seed`; after the last seed the root attributes `test_accuracy_mean`,
+/// `test_accuracy` (of the evaluated weights), `evaluated_step`, `final_test_accuracy` (when the best-validation
+/// weights were selected instead of the last), `seconds`, `seed`; after the last seed the root attributes `test_accuracy_mean`,
 /// `test_accuracy_std` and `seeds`.
 public struct TrainingRunFile {
     public static let kind = FileKind.training
@@ -51,6 +53,8 @@ public struct TrainingRunFile {
         try group.setAttribute("synthetic_ratio", synthetic == nil ? 0 : settings.syntheticRatio)
         try group.setAttribute("synthetic_only", Int64(synthetic != nil && settings.syntheticOnly ? 1 : 0))
         try group.setAttribute("epochs", Int64(settings.epochs))
+        try group.setAttribute("steps", Int64(settings.steps ?? 0))
+        try group.setAttribute("select_best_validation", Int64(settings.selectBestValidation ? 1 : 0))
         try group.setAttribute("batch_size", Int64(settings.batchSize))
         try group.setAttribute("learning_rate", Double(settings.learningRate))
         try group.setAttribute("label_smoothing", Double(settings.labelSmoothing))
@@ -97,6 +101,9 @@ public struct TrainingRunFile {
         try group.write("train_loss", result.trainLoss, shape: [epochs])
         try group.write("train_accuracy", result.trainAccuracy, shape: [epochs])
         try group.write("validation_accuracy", result.validationAccuracy, shape: [result.validationAccuracy.count])
+        try group.write("curve_steps", result.curveSteps.map(Int64.init), shape: [result.curveSteps.count])
+        try group.setAttribute("evaluated_step", Int64(result.evaluatedStep))
+        if let final = result.finalTestAccuracy { try group.setAttribute("final_test_accuracy", final) }
         let classes = result.confusion.count
         try group.write("confusion_matrix", result.confusion.flatMap { $0.map(Int64.init) }, shape: [classes, classes])
         try group.write("real_per_class", composition.realPerClass.map(Int64.init), shape: [composition.realPerClass.count])

@@ -62,7 +62,7 @@ struct ExtractorTrain: ParsableCommand {
                                                                 threads: global.threads) { event in
             switch event {
             case .message(let text): console.info(text)
-            case .started(_, let epochs): bar = ProgressBar(total: epochs, label: "extractor", quiet: global.quiet)
+            case .started(_, let points): bar = ProgressBar(total: points, label: "extractor", quiet: global.quiet)
             case .epoch(_, let epoch, let partial):
                 let status = String(format: "loss %.4f train acc %.4f", partial.trainLoss.last ?? 0, partial.trainAccuracy.last ?? 0)
                 bar?.update(epoch + 1, status: status)

@@ -24,6 +24,8 @@ struct TrainCommand: ParsableCommand {
                   --output runs/cgan-r1.h5
               augbench train --split runs/s.h5 --synthetic runs/cgan/samples.h5 \\
                   --augment traditional --output runs/cgan-traditional.h5
+              augbench train --split runs/s.h5 --steps 2000 --select-best-validation \\
+                  --output runs/original-2000-steps.h5
             """
     )
 
@@ -32,6 +34,16 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Training epochs.")
     var epochs = ClassifierRunSettings().epochs
+
+    @Option(help: "A budget of optimizer steps instead of --epochs (the same for every arm of a comparison).")
+    var steps: Int?
+
+    @Option(name: .customLong("evaluate-every"), help: "With --steps: steps between validation evaluations.")
+    var evaluateEvery = ClassifierRunSettings().evaluateEvery
+
+    @Flag(name: .customLong("select-best-validation"),
+          help: "Test the weights with the best validation accuracy (ties: the later); the last weights' accuracy is stored too.")
+    var selectBestValidation = false
 
     @Option(help: "First seed (initialisation, shuffling, dropout, augmentation and the synthetic draw).")
     var seed = ClassifierRunSettings().seed
@@ -68,6 +80,7 @@ struct TrainCommand: ParsableCommand {
     func settings() throws -> ClassifierRunSettings {
         var s = ClassifierRunSettings()
         (s.epochs, s.seed, s.seeds, s.batchSize) = (epochs, seed, seeds, batchSize)
+        (s.steps, s.evaluateEvery, s.selectBestValidation) = (steps, evaluateEvery, selectBestValidation)
         (s.learningRate, s.labelSmoothing) = (learningRate, labelSmoothing)
         (s.augmentation, s.copies) = (try augmentation.pipeline(), augmentation.copies)
         (s.syntheticRatio, s.syntheticOnly) = (ratio, syntheticOnly)
@@ -89,14 +102,18 @@ struct TrainCommand: ParsableCommand {
             switch event {
             case .message(let text): console.info(text)
             case .skipped(let seed): console.info("seed \(seed): already in \(output), skipped")
-            case .started(let seed, let epochs): bar = ProgressBar(total: epochs, label: "seed \(seed)", quiet: global.quiet)
+            case .started(let seed, let points): bar = ProgressBar(total: points, label: "seed \(seed)", quiet: global.quiet)
             case .epoch(_, let epoch, let partial):
                 var status = String(format: "loss %.4f", partial.trainLoss.last ?? 0)
                 if let validation = partial.validationAccuracy.last { status += String(format: " val %.3f", validation) }
                 bar?.update(epoch + 1, status: status)
             case .finished(let seed, let result):
                 bar?.finish()
-                console.info(String(format: "seed %llu: test accuracy %.4f (%.0f s)", seed, result.testAccuracy, result.seconds))
+                var line = String(format: "seed %llu: test accuracy %.4f (%.0f s)", seed, result.testAccuracy, result.seconds)
+                if let final = result.finalTestAccuracy {
+                    line += String(format: "; weights of step %d, best on validation (last step's: %.4f)", result.evaluatedStep, final)
+                }
+                console.info(line)
             }
         }
         print(String(format: "test accuracy over %d seed(s): mean %.4f std %.4f -> %@", summary.accuracies.count, summary.mean,

@@ -9,7 +9,7 @@ import XCTest
 
 final class ClassifierTrainerTests: XCTestCase {
     /// Two blob classes in 12 x 12 images: bright top half or bright bottom half, plus noise.
-    private func blobs(count: Int, seed: UInt64) throws -> ImageSet {
+    private func blobs(count: Int, seed: UInt64, noise: Float = 0.3) throws -> ImageSet {
         var generator = RandomGenerator(seed: seed)
         var images = Tensor(shape: [count, 1, 12, 12])
         var labels: [Int] = []
@@ -19,7 +19,7 @@ final class ClassifierTrainerTests: XCTestCase {
                 labels.append(label)
                 for i in 0..<144 {
                     let top = i < 72
-                    x[n * 144 + i] = ((top == (label == 0)) ? 0.5 : -0.5) + 0.3 * generator.normal()
+                    x[n * 144 + i] = ((top == (label == 0)) ? 0.5 : -0.5) + noise * generator.normal()
                 }
             }
         }
@@ -80,5 +80,58 @@ final class ClassifierTrainerTests: XCTestCase {
         let first = network.parameters[0].value.storage
         XCTAssertLessThanOrEqual(first.map(abs).max()!, 1 / 3)
         XCTAssertGreaterThan(first.map(abs).max()!, 0.3)
+    }
+
+    /// A step budget gives every training set the same number of updates, whatever its size.
+    func testAStepBudgetGivesEqualUpdatesAndCurvePointsEveryInterval() throws {
+        let small = try blobs(count: 48, seed: 1), large = try blobs(count: 200, seed: 2), test = try blobs(count: 20, seed: 3)
+        for set in [small, large] {
+            var configuration = TrainingConfiguration(batchSize: 16, seed: 4)
+            (configuration.steps, configuration.evaluateEvery) = (10, 4)
+            let trainer = ClassifierTrainer(configuration: configuration, imageShape: [1, 12, 12], classCount: 2)
+            XCTAssertEqual(trainer.evaluationCount(trainingImages: set.count), 3)
+            let result = trainer.train(set, validation: test, test: test)
+            XCTAssertEqual(trainer.optimizer.step, 10, "\(set.count) images")
+            XCTAssertEqual(result.curveSteps, [4, 8, 10])
+            XCTAssertEqual(result.validationAccuracy.count, 3)
+            XCTAssertEqual(result.evaluatedStep, 10)
+            XCTAssertNil(result.finalTestAccuracy)
+        }
+    }
+
+    /// Epochs are the step budget of whole passes: the same updates, curve points at the epoch ends.
+    func testEpochsAndTheEquivalentStepBudgetTrainTheSameWeights() throws {
+        let train = try blobs(count: 40, seed: 5), test = try blobs(count: 10, seed: 6)
+        func run(_ change: (inout TrainingConfiguration) -> Void) -> ([Float], TrainingResult) {
+            var configuration = TrainingConfiguration(epochs: 3, batchSize: 16, seed: 7)
+            change(&configuration)
+            let trainer = ClassifierTrainer(configuration: configuration, imageShape: [1, 12, 12], classCount: 2)
+            let result = trainer.train(train, validation: test, test: test)
+            return (trainer.network.parameters.flatMap(\.value.storage), result)
+        }
+        let (byEpochs, epochResult) = run { _ in }
+        let (bySteps, stepResult) = run { ($0.steps, $0.evaluateEvery) = (9, 3) }
+        XCTAssertEqual(byEpochs, bySteps)
+        XCTAssertEqual(epochResult.curveSteps, [3, 6, 9])
+        XCTAssertEqual(epochResult.trainLoss, stepResult.trainLoss)
+        XCTAssertEqual(epochResult.validationAccuracy, stepResult.validationAccuracy)
+    }
+
+    /// The evaluated weights are those of the best validation accuracy (the later on ties); the last are tested too.
+    func testSelectionKeepsTheBestValidationWeights() throws {
+        // Noisy blobs: validation accuracy goes up and down.
+        let train = try blobs(count: 32, seed: 8, noise: 4), validation = try blobs(count: 40, seed: 9, noise: 4)
+        let test = try blobs(count: 40, seed: 10, noise: 4)
+        var configuration = TrainingConfiguration(batchSize: 8, learningRate: 1e-2, seed: 11)
+        (configuration.steps, configuration.evaluateEvery, configuration.selectBestValidation) = (24, 2, true)
+        let trainer = ClassifierTrainer(configuration: configuration, imageShape: [1, 12, 12], classCount: 2)
+        let result = trainer.train(train, validation: validation, test: test)
+        let best = result.validationAccuracy.max()!
+        let chosen = result.validationAccuracy.lastIndex(of: best)!
+        XCTAssertEqual(result.evaluatedStep, result.curveSteps[chosen])
+        XCTAssertEqual(trainer.evaluate(validation).accuracy, best, "the network holds the selected weights")
+        XCTAssertEqual(trainer.evaluate(test).accuracy, result.testAccuracy)
+        XCTAssertNotEqual(result.evaluatedStep, 24, "this run peaks on validation before its last step: \(result.validationAccuracy)")
+        XCTAssertNotNil(result.finalTestAccuracy)
     }
 }

@@ -48,7 +48,8 @@ for seed in "${seeds[@]}"; do
         tail -1 "$run/losses.csv" | awk -F, '{print "loss_d", $2; print "loss_g", $3}'
       } > "$run/evaluation.txt"
     fi
-    last=$(ls "$run"/samples-step-*.png | sort -t- -k3 -n | tail -1)
+    # The final grid: the last step in the loss curves (a lexical sort of the file names put step 750 after 1000).
+    last="$run/samples-step-$(tail -1 "$run/losses.csv" | cut -d, -f1).png"
     cp "$last" "$report/$variant-seed$seed.png"
     cp "$run/samples-grid.png" "$report/$variant-seed$seed-kept.png"
     cp "$run/losses.csv" "$report/$variant-seed$seed-losses.csv"

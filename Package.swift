@@ -11,7 +11,8 @@ let package = Package(
     products: [
         .executable(name: "augbench", targets: ["augbench"]),
         .library(name: "AugBench", targets: ["Tensors", "ResultStore", "Datasets", "Augmentations", "Layers", "Optimizers",
-                                                  "Classifiers", "GANs", "Metrics", "Sampling", "Statistics"]),
+                                                  "Classifiers", "GANs", "Metrics", "Sampling", "Statistics",
+                                                  "Experiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -40,6 +41,9 @@ let package = Package(
         .target(name: "Classifiers", dependencies: ["Augmentations", "Datasets", "Layers", "Metrics", "Optimizers", "ResultStore", "Tensors"]),
         .target(name: "Sampling", dependencies: ["Classifiers", "Datasets", "GANs", "Layers", "Metrics", "ResultStore", "Tensors"]),
 
+        .target(name: "Experiments", dependencies: ["Augmentations", "Classifiers", "Datasets", "GANs", "Metrics", "ResultStore",
+                                                    "Sampling", "Statistics", .product(name: "Yams", package: "Yams")]),
+
         // MARK: Executable
         .executableTarget(name: "augbench", dependencies: [
             "Tensors", "ResultStore", "Datasets", "Augmentations", "Layers", "Optimizers", "Classifiers", "GANs", "Metrics", "Sampling",
@@ -67,6 +71,7 @@ let package = Package(
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Tensors", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ResultStore", "Tensors", "TestSupport",
                                                           "CZlib", "CPNG"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Classifiers", "GANs", "ResultStore", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Classifiers", "Datasets", "GANs", "Metrics", "Sampling", "TestSupport"]),
         .testTarget(name: "AugBenchCLITests", dependencies: ["Datasets", "ResultStore", "Tensors", "TestSupport"]),
     ]

@@ -62,7 +62,7 @@ public struct ClassifierRunSettings: Codable, Sendable, Equatable {
         copies = try c.decode(.copies, default: d.copies)
         syntheticRatio = try c.decode(.syntheticRatio, default: d.syntheticRatio)
         syntheticOnly = try c.decode(.syntheticOnly, default: d.syntheticOnly)
-        try validate()
+        try decoder.validating(validate)
     }
 
     /// Refuses values no run can use, naming the setting.

@@ -26,7 +26,7 @@ public struct ExtractorTrainingSettings: Codable, Sendable, Equatable {
         seed = try c.decode(.seed, default: d.seed)
         augmentation = try c.decode(.augmentation, default: d.augmentation)
         name = try c.decodeIfPresent(String.self, forKey: .name)
-        try validate()
+        try decoder.validating(validate)
     }
 
     public func validate() throws {

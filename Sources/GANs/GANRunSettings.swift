@@ -62,7 +62,7 @@ public struct GANRunSettings: Codable, Sendable, Equatable {
         projection = try c.decode(.projection, default: d.projection)
         seed = try c.decode(.seed, default: d.seed)
         checkpointEvery = try c.decode(.checkpointEvery, default: d.checkpointEvery)
-        try validate()
+        try decoder.validating(validate)
     }
 
     /// Refuses values no run can use, naming the setting (the combination checks live in `GANConfiguration`).

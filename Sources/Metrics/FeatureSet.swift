@@ -27,7 +27,7 @@ public struct FeatureSetSettings: Codable, Sendable, Equatable {
         maxSamples = try c.decode(.maxSamples, default: d.maxSamples)
         seed = try c.decode(.seed, default: d.seed)
         useCache = try c.decode(.useCache, default: d.useCache)
-        try validate()
+        try decoder.validating(validate)
     }
 
     public func validate() throws {

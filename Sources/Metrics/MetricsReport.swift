@@ -47,7 +47,7 @@ public struct MetricsReport: Sendable {
             k = try c.decode(.k, default: d.k)
             densityK = try c.decode(.densityK, default: d.densityK)
             inceptionSplits = try c.decode(.inceptionSplits, default: d.inceptionSplits)
-            try validate()
+            try decoder.validating(validate)
         }
 
         public func validate() throws {

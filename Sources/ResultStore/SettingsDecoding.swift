@@ -22,6 +22,20 @@ extension Decoder {
     }
 }
 
+extension Decoder {
+    /// Runs a settings type's `validate()` while decoding, so that its error carries this mapping's coding path
+    /// (and a settings file can say on which line the impossible value stands).
+    public func validating(_ check: () throws -> Void) throws {
+        do {
+            try check()
+        } catch let error as DecodingError {
+            throw error
+        } catch {
+            throw DecodingError.dataCorrupted(DecodingError.Context(codingPath: codingPath, debugDescription: "\(error)"))
+        }
+    }
+}
+
 extension KeyedDecodingContainer {
     /// The value under `key`, or `fallback` when the key is absent (an explicit null is a type error).
     public func decode<T: Decodable>(_ key: Key, default fallback: T) throws -> T {

@@ -49,7 +49,7 @@ public struct SamplingPlan: Codable, Sendable, Equatable {
         self.init(perClass: try c.decode(.perClass, default: 100), oversample: try c.decode(.oversample, default: 3),
                   filters: try c.decode(.filters, default: []), seed: try c.decode(.seed, default: 0))
         classifierEpochs = try c.decode(.classifierEpochs, default: classifierEpochs)
-        try validate()
+        try decoder.validating(validate)
     }
 
     /// Refuses counts no run can use.

@@ -1,0 +1,101 @@
+import Classifiers
+import Foundation
+import GANs
+import ResultStore
+import Sampling
+
+/// One piece of work of a run: a GAN for a split and seed, a sample set from it, or a classifier of one arm at one
+/// K, ratio and seed. Its id is stable (the same protocol always plans the same ids) and names the file the unit
+/// writes; its checksum covers its settings, so a changed protocol is never mistaken for a finished unit.
+public struct PlannedUnit: Sendable, Equatable {
+    public enum Kind: String, Sendable { case gan, samples, classifier }
+
+    public let kind: Kind
+    /// "classifier/gan/K50/r0.5/seed3", "gan/K50/seed3/cgan-1a2b3c4d", ...
+    public let id: String
+    public let arm: String?
+    public let perClass: Int
+    public let ratio: Double?
+    public let seed: UInt64
+    /// Canonical JSON of everything the unit's result depends on.
+    public let settings: String
+    public var checksum: String { CanonicalSettings.checksum(settings) }
+    /// Ids of the units whose outputs this one reads.
+    public let dependencies: [String]
+}
+
+/// Every unit a protocol asks for (arm x K x ratio x seed), with shared work planned once: a GAN per (K, seed, GAN
+/// settings) and a sample set per (GAN, sampling settings), reused by every arm that needs them.
+public struct ExperimentPlan: Sendable {
+    public let units: [PlannedUnit]
+
+    public init(_ p: ExperimentProtocol) throws {
+        var units: [PlannedUnit] = [], planned = Set<String>()
+        func add(_ unit: PlannedUnit) {
+            if planned.insert(unit.id).inserted { units.append(unit) }
+        }
+        for perClass in p.split.perClass.values {
+            for seed in (0..<UInt64(p.seeds)).map({ p.firstSeed + $0 }) {
+                let split = SplitKey(perClass: perClass, validationPerClass: p.split.validationPerClass,
+                                     minority: p.split.minority.map { "\($0.key):\($0.value)" }.sorted(), seed: seed)
+                for arm in p.arms {
+                    var samplesID: String?
+                    if let g = arm.ganSettings {
+                        let ganText = try CanonicalSettings.text(GANKey(split: split, gan: g.gan))
+                        let ganID = "gan/K\(perClass)/seed\(seed)/\(g.gan.variant.rawValue)-\(CanonicalSettings.checksum(ganText).prefix(8))"
+                        add(PlannedUnit(kind: .gan, id: ganID, arm: nil, perClass: perClass, ratio: nil, seed: seed, settings: ganText,
+                                        dependencies: []))
+                        let samplesText = try CanonicalSettings.text(SamplesKey(gan: ganText, sampling: g.sampling))
+                        let id = "samples/K\(perClass)/seed\(seed)/\(CanonicalSettings.checksum(samplesText).prefix(8))"
+                        add(PlannedUnit(kind: .samples, id: id, arm: nil, perClass: perClass, ratio: nil, seed: seed, settings: samplesText,
+                                        dependencies: [ganID]))
+                        samplesID = id
+                    }
+                    let ratios: [Double?]
+                    switch arm {
+                    case let .moreReal(r): ratios = r.values
+                    default: ratios = arm.ganSettings.map { $0.ratio.values } ?? [nil]
+                    }
+                    for ratio in ratios {
+                        var classifier = p.classifier
+                        classifier.seed = seed
+                        switch arm {
+                        case let .traditional(augmentation), let .ganTraditional(_, augmentation): classifier.augmentation = augmentation
+                        case .syntheticOnly: classifier.syntheticOnly = true
+                        default: break
+                        }
+                        if let ratio, samplesID != nil { classifier.syntheticRatio = ratio }
+                        let text = try CanonicalSettings.text(ClassifierKey(split: split, arm: arm.name, moreRealRatio: samplesID == nil ? ratio : nil,
+                                                                            samples: samplesID, classifier: classifier))
+                        let ratioPart = ratio.map { "/r\(Self.format($0))" } ?? ""
+                        add(PlannedUnit(kind: .classifier, id: "classifier/\(arm.name)/K\(perClass)\(ratioPart)/seed\(seed)", arm: arm.name,
+                                        perClass: perClass, ratio: ratio, seed: seed, settings: text,
+                                        dependencies: samplesID.map { [$0] } ?? []))
+                    }
+                }
+            }
+        }
+        self.units = units
+    }
+
+    /// "0.5", "1", "2".
+    static func format(_ ratio: Double) -> String {
+        ratio == ratio.rounded() ? String(Int(ratio)) : String(ratio)
+    }
+
+    /// Units of each kind, for the plan's summary.
+    public var counts: [PlannedUnit.Kind: Int] { Dictionary(grouping: units, by: \.kind).mapValues(\.count) }
+
+    private struct SplitKey: Codable {
+        var perClass: Int, validationPerClass: Int, minority: [String], seed: UInt64
+    }
+    private struct GANKey: Codable {
+        var split: SplitKey, gan: GANRunSettings
+    }
+    private struct SamplesKey: Codable {
+        var gan: String, sampling: SamplingPlan
+    }
+    private struct ClassifierKey: Codable {
+        var split: SplitKey, arm: String, moreRealRatio: Double?, samples: String?, classifier: ClassifierRunSettings
+    }
+}

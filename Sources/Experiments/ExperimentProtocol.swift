@@ -1,0 +1,291 @@
+import Augmentations
+import Classifiers
+import Foundation
+import GANs
+import ResultStore
+import Sampling
+
+/// A value or a list of values: a list in a protocol makes a curve (`per_class: [10, 50, 100]`, `ratio: [0.5, 1]`).
+public struct OneOrMany<Value: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+    public var values: [Value]
+
+    public init(_ values: [Value]) { self.values = values }
+
+    public init(from decoder: Decoder) throws {
+        if let one = try? decoder.singleValueContainer().decode(Value.self) {
+            values = [one]
+        } else {
+            values = try [Value](from: decoder)
+            guard !values.isEmpty else {
+                throw DecodingError.dataCorrupted(DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "an empty list"))
+            }
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws { try values.encode(to: encoder) }
+}
+
+/// How each seed's split is drawn: K training images per class (a list makes a curve over K), or K for every class
+/// but the minority classes, and the validation images per class (real, the same for every arm of a seed).
+public struct SplitSettings: Codable, Sendable, Equatable {
+    public var perClass: OneOrMany<Int>
+    public var validationPerClass = 20
+    /// Minority classes and their training counts (an imbalanced split).
+    public var minority: [Int: Int] = [:]
+    /// Imbalanced splits: synthetic images go to the minority classes only, until they reach K (true), or to
+    /// every class (false).
+    public var syntheticForMinorityOnly = true
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case minority
+        case perClass = "per_class"
+        case validationPerClass = "validation_per_class"
+        case syntheticForMinorityOnly = "synthetic_for_minority_only"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        perClass = try c.decode(OneOrMany<Int>.self, forKey: .perClass)
+        validationPerClass = try c.decode(.validationPerClass, default: 20)
+        minority = try c.decode(.minority, default: [:])
+        syntheticForMinorityOnly = try c.decode(.syntheticForMinorityOnly, default: true)
+        try decoder.validating(validate)
+    }
+
+    public func validate() throws {
+        guard perClass.values.allSatisfy({ $0 > 0 }) else { throw ExperimentError("per_class values must be positive") }
+        guard validationPerClass >= 0 else { throw ExperimentError("validation_per_class must be non-negative") }
+        if let bad = minority.first(where: { $0.key < 0 || $0.value < 1 }) {
+            throw ExperimentError("minority class \(bad.key) with \(bad.value) images: classes are non-negative, counts positive")
+        }
+    }
+}
+
+/// The GAN behind a synthetic arm: its training settings, how its samples are drawn and filtered, and the
+/// synthetic ratios r (synthetic images per class = r x the real ones; a list makes a curve).
+public struct GANArmSettings: Codable, Sendable, Equatable {
+    public var gan: GANRunSettings
+    public var sampling: SamplingPlan
+    public var ratio: OneOrMany<Double>
+
+    /// A cGAN, 100 kept samples per class, ratio 1.
+    public init(gan: GANRunSettings = GANRunSettings(variant: .cgan), sampling: SamplingPlan = SamplingPlan(perClass: 100),
+                ratio: OneOrMany<Double> = OneOrMany([1])) {
+        self.gan = gan
+        self.sampling = sampling
+        self.ratio = ratio
+    }
+
+    public enum CodingKeys: String, CodingKey, CaseIterable { case gan, sampling, ratio }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        try self.init(decoding: decoder.container(keyedBy: CodingKeys.self))
+        try decoder.validating(validate)
+    }
+
+    /// The three keys from any mapping that holds them (the gan+traditional arm adds `augmentation`).
+    init<Key: CodingKey>(decoding c: KeyedDecodingContainer<Key>) throws {
+        let d = GANArmSettings()
+        func key(_ name: CodingKeys) -> Key { Key(stringValue: name.rawValue)! }
+        self.init(gan: try c.decode(key(.gan), default: d.gan), sampling: try c.decode(key(.sampling), default: d.sampling),
+                  ratio: try c.decode(key(.ratio), default: d.ratio))
+    }
+
+    public func validate() throws {
+        guard ratio.values.allSatisfy({ $0 >= 0 && $0.isFinite }) else { throw ExperimentError("ratio values must be non-negative") }
+    }
+}
+
+/// One arm of a comparison. In a protocol: a name (`original`), or a mapping from the name to its settings
+/// (`traditional: {augmentation: strong}`, `gan: {gan: {variant: cgan}, ratio: [0.5, 1]}`).
+public enum Arm: Codable, Sendable, Equatable {
+    case original
+    case traditional(augmentation: AugmentationPipeline)
+    case gan(GANArmSettings)
+    case ganTraditional(GANArmSettings, augmentation: AugmentationPipeline)
+    case syntheticOnly(GANArmSettings)
+    /// The ceiling: (1 + r) x K real images per class.
+    case moreReal(ratio: OneOrMany<Double>)
+
+    public static let names = ["original", "traditional", "gan", "gan+traditional", "synthetic-only", "more-real"]
+
+    public var name: String {
+        switch self {
+        case .original: return "original"
+        case .traditional: return "traditional"
+        case .gan: return "gan"
+        case .ganTraditional: return "gan+traditional"
+        case .syntheticOnly: return "synthetic-only"
+        case .moreReal: return "more-real"
+        }
+    }
+
+    /// The arm's GAN, if it uses synthetic images.
+    public var ganSettings: GANArmSettings? {
+        switch self {
+        case let .gan(g), let .ganTraditional(g, _), let .syntheticOnly(g): return g
+        default: return nil
+        }
+    }
+
+    private struct AugmentationOnly: Decodable {
+        var augmentation = AugmentationPipeline.traditional
+        enum CodingKeys: String, CodingKey, CaseIterable { case augmentation }
+        init() {}
+        init(from decoder: Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            augmentation = try decoder.container(keyedBy: CodingKeys.self).decode(.augmentation, default: .traditional)
+        }
+    }
+
+    private struct GANWithAugmentation: Decodable {
+        var gan = GANArmSettings()
+        var augmentation = AugmentationPipeline.traditional
+        enum CodingKeys: String, CodingKey, CaseIterable { case gan, sampling, ratio, augmentation }
+        init() {}
+        init(from decoder: Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            augmentation = try c.decode(.augmentation, default: .traditional)
+            gan = try GANArmSettings(decoding: c)
+            try decoder.validating(gan.validate)
+        }
+    }
+
+    private struct MoreReal: Decodable {
+        var ratio = OneOrMany<Double>([1])
+        enum CodingKeys: String, CodingKey, CaseIterable { case ratio }
+        init() {}
+        init(from decoder: Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            ratio = try decoder.container(keyedBy: CodingKeys.self).decode(.ratio, default: OneOrMany([1]))
+            try decoder.validating {
+                guard ratio.values.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw ExperimentError("ratio values must be positive") }
+            }
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let name: String, body: Decoder?
+        if let text = try? decoder.singleValueContainer().decode(String.self) {
+            (name, body) = (text, nil)
+        } else {
+            let container = try decoder.container(keyedBy: AnySettingsKey.self)
+            guard container.allKeys.count == 1, let key = container.allKeys.first else {
+                throw DecodingError.dataCorrupted(DecodingError.Context(
+                    codingPath: decoder.codingPath, debugDescription: "an arm is a name or a mapping with one name (\(Self.names.joined(separator: ", ")))"))
+            }
+            (name, body) = (key.stringValue, try container.superDecoder(forKey: key))
+        }
+        func settings<T: Decodable>(_ value: T) throws -> T { try body.map { try T(from: $0) } ?? value }
+        switch name {
+        case "original": self = .original
+        case "traditional": self = .traditional(augmentation: try settings(AugmentationOnly()).augmentation)
+        case "gan": self = .gan(try settings(GANArmSettings()))
+        case "gan+traditional":
+            let both = try settings(GANWithAugmentation())
+            self = .ganTraditional(both.gan, augmentation: both.augmentation)
+        case "synthetic-only": self = .syntheticOnly(try settings(GANArmSettings()))
+        case "more-real": self = .moreReal(ratio: try settings(MoreReal()).ratio)
+        case "mixup", "cutmix":
+            throw DecodingError.dataCorrupted(DecodingError.Context(
+                codingPath: decoder.codingPath, debugDescription: "the \(name) arm is not available yet (it needs batch-level mixing in the trainer)"))
+        default:
+            throw DecodingError.dataCorrupted(DecodingError.Context(
+                codingPath: decoder.codingPath, debugDescription: "unknown arm '\(name)' (known: \(Self.names.joined(separator: ", ")))"))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: AnySettingsKey.self)
+        let key = AnySettingsKey(stringValue: name)
+        switch self {
+        case .original: try container.encode([String: String](), forKey: key)
+        case let .traditional(augmentation): try container.encode(["augmentation": augmentation], forKey: key)
+        case let .gan(g), let .syntheticOnly(g): try container.encode(g, forKey: key)
+        case let .ganTraditional(g, augmentation):
+            var nested = container.nestedContainer(keyedBy: AnySettingsKey.self, forKey: key)
+            try nested.encode(g.gan, forKey: AnySettingsKey(stringValue: "gan"))
+            try nested.encode(g.sampling, forKey: AnySettingsKey(stringValue: "sampling"))
+            try nested.encode(g.ratio, forKey: AnySettingsKey(stringValue: "ratio"))
+            try nested.encode(augmentation, forKey: AnySettingsKey(stringValue: "augmentation"))
+        case let .moreReal(ratio): try container.encode(["ratio": ratio], forKey: key)
+        }
+    }
+}
+
+/// A protocol: the question "does GAN augmentation help?" asked of one dataset, as a file a researcher writes.
+public struct ExperimentProtocol: Codable, Sendable, Equatable {
+    public var name: String
+    /// The dataset (a path with train and test subsets: splits draw from train, every arm is tested on test).
+    public var dataset: String
+    public var split: SplitSettings
+    /// Seeds first_seed, first_seed + 1, ...: one seed fixes the split, initialisation and sampling of every arm.
+    public var seeds = 5
+    public var firstSeed: UInt64 = 0
+    /// The classifier every arm trains (the same step budget for all).
+    public var classifier: ClassifierRunSettings
+    public var arms: [Arm]
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, dataset, split, seeds, classifier, arms
+        case firstSeed = "first_seed"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        dataset = try c.decode(String.self, forKey: .dataset)
+        split = try c.decode(SplitSettings.self, forKey: .split)
+        seeds = try c.decode(.seeds, default: 5)
+        firstSeed = try c.decode(.firstSeed, default: 0)
+        classifier = try c.decode(.classifier, default: ExperimentProtocol.defaultClassifier)
+        arms = try c.decode([Arm].self, forKey: .arms)
+        try decoder.validating(validate)
+    }
+
+    /// Every arm is trained for the same number of optimizer steps and tested with its best-validation weights.
+    public static var defaultClassifier: ClassifierRunSettings {
+        var settings = ClassifierRunSettings()
+        (settings.steps, settings.evaluateEvery, settings.selectBestValidation) = (1000, 50, true)
+        return settings
+    }
+
+    public func validate() throws {
+        guard seeds > 0 else { throw ExperimentError("seeds must be positive") }
+        guard !arms.isEmpty else { throw ExperimentError("arms: give at least one arm") }
+        guard classifier.steps != nil else {
+            throw ExperimentError("classifier: give steps (a step budget: every arm gets the same number of updates)")
+        }
+        guard classifier.seeds == 1, classifier.seed == 0 else {
+            throw ExperimentError("classifier: seeds are set for the whole protocol (seeds, first_seed), not here")
+        }
+        let names = arms.map(\.name)
+        if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+            throw ExperimentError("arms: '\(repeated)' appears twice")
+        }
+    }
+
+    /// Checks what needs the data: every class named exists and holds K training plus the validation images.
+    public func validate(classCounts: [Int]) throws {
+        if let bad = split.minority.keys.sorted().first(where: { $0 >= classCounts.count }) {
+            throw ExperimentError("split.minority: class \(bad) does not exist (the data has classes 0...\(classCounts.count - 1))")
+        }
+        let largest = split.perClass.values.max()!, fewest = classCounts.min()!
+        let ceiling = arms.compactMap { if case let .moreReal(r) = $0 { return r.values.max() } else { return nil } }.max() ?? 0
+        let needed = Int((Double(largest) * (1 + ceiling)).rounded(.up)) + split.validationPerClass
+        guard needed <= fewest else {
+            throw ExperimentError("split.per_class: \(largest) training (x \(1 + ceiling) for more-real) + \(split.validationPerClass) "
+                                  + "validation images per class, but a class of the data holds only \(fewest)")
+        }
+    }
+}
+
+/// A protocol that cannot run; the message names the setting.
+public struct ExperimentError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -47,6 +47,7 @@ let package = Package(
         // MARK: Executable
         .executableTarget(name: "augbench", dependencies: [
             "Tensors", "ResultStore", "Datasets", "Augmentations", "Layers", "Optimizers", "Classifiers", "GANs", "Metrics", "Sampling",
+            "Experiments",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

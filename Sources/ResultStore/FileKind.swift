@@ -9,6 +9,7 @@ public enum FileKind: String, Sendable, CaseIterable {
     case metrics
     case extractor
     case featureCache = "feature-cache"
+    case experimentRun = "experiment-run"
 
     /// What a file of this kind holds, in a few words.
     public var meaning: String {
@@ -21,6 +22,7 @@ public enum FileKind: String, Sendable, CaseIterable {
         case .metrics: return "generative metrics between a real and a generated set (Metrics.MetricsReport)"
         case .extractor: return "a feature extractor's weights (Metrics.FeatureExtractor)"
         case .featureCache: return "cached features and logits of a dataset (Metrics.FeatureCache)"
+        case .experimentRun: return "a protocol's results: accuracies per arm, K, ratio and seed, paired statistics and verdicts (Experiments.ExperimentSummary)"
         }
     }
 }

@@ -1,0 +1,63 @@
+import Classifiers
+import Experiments
+import Foundation
+import ResultStore
+import TestSupport
+import XCTest
+
+/// A small protocol run end to end in one process: units in their own files, resume, statistics in run.h5.
+final class RunnerTests: XCTestCase {
+    func testASmallProtocolRunsResumesAndGathersItsStatistics() throws {
+        let folder = try makeTemporaryFolder()
+        try Fixtures.writeIDXDataset(in: folder, prefix: "train", count: 60, side: 8)
+        try Fixtures.writeIDXDataset(in: folder, prefix: "t10k", count: 30, side: 8)
+        let text = """
+            name: tiny
+            dataset: \(folder)
+            split: {per_class: 4, validation_per_class: 2}
+            seeds: 3
+            classifier: {steps: 6, evaluate_every: 3, select_best_validation: true, batch_size: 4}
+            arms:
+              - original
+              - traditional
+              - gan:
+                  gan: {variant: cgan, steps: 2, batch_size: 6}
+                  sampling: {per_class: 4, classifier_epochs: 2}
+                  ratio: 0.5
+            """
+        let p = try SettingsFile.decode(ExperimentProtocol.self, yaml: text, path: "tiny.yaml")
+        let output = path(folder, "run")
+        var started: [String] = []
+        let summary = try ExperimentRunner.run(p, output: output, threads: 1) { event in
+            if case let .unitStarted(_, _, unit) = event { started.append(unit.id) }
+        }
+        XCTAssertEqual(started.count, 3 * (1 + 1 + 3), "per seed: a GAN, its samples and three classifiers")
+        XCTAssertEqual(summary.cells.map(\.label), ["original K=4", "traditional K=4", "gan K=4 r=0.5"])
+        XCTAssertEqual(summary.cells.map(\.seeds), [[0, 1, 2], [0, 1, 2], [0, 1, 2]])
+        XCTAssertEqual(summary.comparisons.map { "\($0.cell.arm)-\($0.baseline.arm)" }, ["traditional-original", "gan-original", "gan-traditional"])
+        // Each classifier unit holds its mix; the GAN arm's half-ratio draw is 2 synthetic images per class.
+        let ganUnit = path(output, "units/classifier/gan/K4/r0.5/seed2.h5")
+        XCTAssertEqual(try TrainingRunFile.composition(ganUnit, seed: 2).syntheticPerClass, [2, 2, 2])
+        let run = try HDF5File.open(path(output, "run.h5"))
+        XCTAssertEqual(run.kind, .experimentRun)
+        XCTAssertEqual(try run.root.group("cells/gan_K=4_r=0.5").read("test_accuracy", as: Double.self).values,
+                       summary.cells[2].accuracies)
+        XCTAssertFalse(try run.root.group("comparisons/gan_K=4_r=0.5_vs_original").stringAttribute("verdict").isEmpty)
+        run.close()
+        // Running again does nothing but gather; the results are the same.
+        var again: [String] = []
+        let resumed = try ExperimentRunner.run(p, output: output, threads: 1) { event in
+            if case let .unitStarted(_, _, unit) = event { again.append(unit.id) }
+        }
+        XCTAssertEqual(again, [])
+        XCTAssertEqual(resumed.cells.map(\.accuracies), summary.cells.map(\.accuracies))
+        // A lost unit is redone, and only that one.
+        try FileManager.default.removeItem(atPath: ganUnit)
+        var redone: [String] = []
+        let repaired = try ExperimentRunner.run(p, output: output, threads: 1) { event in
+            if case let .unitStarted(_, _, unit) = event { redone.append(unit.id) }
+        }
+        XCTAssertEqual(redone, ["classifier/gan/K4/r0.5/seed2"])
+        XCTAssertEqual(repaired.cells.map(\.accuracies), summary.cells.map(\.accuracies), "the redone unit gives the same bits")
+    }
+}

@@ -32,15 +32,11 @@ public struct SplitSettings: Codable, Sendable, Equatable {
     public var validationPerClass = 20
     /// Minority classes and their training counts (an imbalanced split).
     public var minority: [Int: Int] = [:]
-    /// Imbalanced splits: synthetic images go to the minority classes only, until they reach K (true), or to
-    /// every class (false).
-    public var syntheticForMinorityOnly = true
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case minority
         case perClass = "per_class"
         case validationPerClass = "validation_per_class"
-        case syntheticForMinorityOnly = "synthetic_for_minority_only"
     }
 
     public init(from decoder: Decoder) throws {
@@ -49,7 +45,6 @@ public struct SplitSettings: Codable, Sendable, Equatable {
         perClass = try c.decode(OneOrMany<Int>.self, forKey: .perClass)
         validationPerClass = try c.decode(.validationPerClass, default: 20)
         minority = try c.decode(.minority, default: [:])
-        syntheticForMinorityOnly = try c.decode(.syntheticForMinorityOnly, default: true)
         try decoder.validating(validate)
     }
 

@@ -34,53 +34,63 @@ public enum ExperimentRunner {
         let plan = try ExperimentPlan(p)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         for (index, unit) in plan.units.enumerated() {
-            let split = try splitPath(p, source: source, perClass: unit.perClass, seed: unit.seed, output: output)
-            let target = (output as NSString).appendingPathComponent("units/\(unit.id)")
-            try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            let started = Date()
-            switch unit.kind {
-            case .gan:
-                let checkpoint = GANRun.checkpointPath(target)
-                let settings = try ganSettings(p, unit: unit)
-                let existing = FileManager.default.fileExists(atPath: checkpoint) ? try TrainedGAN.load(checkpoint) : nil
-                if let existing, existing.step >= existing.configuration.steps {
-                    events(.unitSkipped(unit))
-                    continue
-                }
-                events(.unitStarted(index: index, of: plan.units.count, unit))
-                if existing != nil {
-                    _ = try GANRun.resume(output: target, checkpointEvery: settings.checkpointEvery, threads: threads)
-                } else {
-                    _ = try GANRun.start(settings, split: split, output: target, threads: threads)
-                }
-            case .samples:
-                let file = target + ".h5"
-                if FileManager.default.fileExists(atPath: file) {
-                    events(.unitSkipped(unit))
-                    continue
-                }
-                events(.unitStarted(index: index, of: plan.units.count, unit))
-                var sampling = try samplingPlan(p, unit: unit)
-                sampling.seed = unit.seed
-                let gan = (output as NSString).appendingPathComponent("units/\(unit.dependencies[0])")
-                _ = try SamplingRun.run(sampling, checkpoint: GANRun.checkpointPath(gan), output: file, threads: threads)
-            case .classifier:
-                let file = target + ".h5"
-                let settings = try classifierSettings(p, unit: unit)
-                if FileManager.default.fileExists(atPath: file), (try? TrainingRunFile.testAccuracies(file).count) == 1 {
-                    // The same id with other settings is refused by the training file itself (a changed protocol).
-                    _ = try ClassifierRun.run(settings, split: split, synthetic: samplesPath(unit, output: output), output: file, threads: threads)
-                    events(.unitSkipped(unit))
-                    continue
-                }
-                events(.unitStarted(index: index, of: plan.units.count, unit))
-                _ = try ClassifierRun.run(settings, split: split, synthetic: samplesPath(unit, output: output), output: file, threads: threads)
+            do {
+                try run(unit, index: index, of: plan.units.count, protocol: p, source: source, output: output, threads: threads, events: events)
+            } catch {
+                throw ExperimentError("\(unit.id): \(error)")
             }
-            events(.unitFinished(unit, seconds: Date().timeIntervalSince(started)))
         }
         let summary = try ExperimentSummary(p, plan: plan, output: output)
         try summary.write(to: (output as NSString).appendingPathComponent("run.h5"), protocolText: CanonicalSettings.text(p))
         return summary
+    }
+
+    /// Runs one unit unless its output is already there.
+    private static func run(_ unit: PlannedUnit, index: Int, of count: Int, protocol p: ExperimentProtocol, source: DatasetSource,
+                            output: String, threads: Int, events: (ExperimentEvent) -> Void) throws {
+        let split = try splitPath(p, source: source, perClass: unit.perClass, seed: unit.seed, output: output)
+        let target = (output as NSString).appendingPathComponent("units/\(unit.id)")
+        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let started = Date()
+        switch unit.kind {
+        case .gan:
+            let checkpoint = GANRun.checkpointPath(target)
+            let settings = try ganSettings(p, unit: unit)
+            let existing = FileManager.default.fileExists(atPath: checkpoint) ? try TrainedGAN.load(checkpoint) : nil
+            if let existing, existing.step >= existing.configuration.steps {
+                events(.unitSkipped(unit))
+                return
+            }
+            events(.unitStarted(index: index, of: count, unit))
+            if existing != nil {
+                _ = try GANRun.resume(output: target, checkpointEvery: settings.checkpointEvery, threads: threads)
+            } else {
+                _ = try GANRun.start(settings, split: split, output: target, threads: threads)
+            }
+        case .samples:
+            let file = target + ".h5"
+            if FileManager.default.fileExists(atPath: file) {
+                events(.unitSkipped(unit))
+                return
+            }
+            events(.unitStarted(index: index, of: count, unit))
+            var sampling = try samplingPlan(p, unit: unit)
+            sampling.seed = unit.seed
+            let gan = (output as NSString).appendingPathComponent("units/\(unit.dependencies[0])")
+            _ = try SamplingRun.run(sampling, checkpoint: GANRun.checkpointPath(gan), output: file, threads: threads)
+        case .classifier:
+            let file = target + ".h5"
+            let settings = try classifierSettings(p, unit: unit)
+            if FileManager.default.fileExists(atPath: file), (try? TrainingRunFile.testAccuracies(file).count) == 1 {
+                // The same id with other settings is refused by the training file itself (a changed protocol).
+                _ = try ClassifierRun.run(settings, split: split, synthetic: samplesPath(unit, output: output), output: file, threads: threads)
+                events(.unitSkipped(unit))
+                return
+            }
+            events(.unitStarted(index: index, of: count, unit))
+            _ = try ClassifierRun.run(settings, split: split, synthetic: samplesPath(unit, output: output), output: file, threads: threads)
+        }
+        events(.unitFinished(unit, seconds: Date().timeIntervalSince(started)))
     }
 
     /// The seed's split at K images per class (written once; the same content gives the same file).

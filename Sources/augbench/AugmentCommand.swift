@@ -81,6 +81,12 @@ struct AugmentPreview: ParsableCommand {
     @Option(name: .customLong("per-image"), help: "Augmented versions per image (columns after the original).")
     var perImage = 8
 
+    func validate() throws {
+        guard (1...1000).contains(images), (0...100).contains(perImage) else {
+            throw ValidationError("--images must be in 1...1000 and --per-image in 0...100")
+        }
+    }
+
     @Option(help: "Seed of the picks and the augmentation draws.")
     var seed: UInt64 = 0
 

@@ -309,6 +309,10 @@ struct DataGrid: ParsableCommand {
     @Option(name: .customLong("per-class"), help: "Images per class (one row each).")
     var perClass = 10
 
+    func validate() throws {
+        guard (1...1000).contains(perClass) else { throw ValidationError("--per-class must be in 1...1000") }
+    }
+
     @Option(help: "Seed used to pick the images.")
     var seed: UInt64 = 0
 

@@ -5,7 +5,7 @@ import XCTest
 final class DataCommandTests: CLITestCase {
     func testEveryCommandExplainsItselfWithAnExample() throws {
         for command in [["data", "info"], ["data", "split"], ["data", "export"], ["data", "grid"], ["train"], ["bench"],
-                        ["augment"], ["augment", "preview"], ["augment", "expand"], ["gan", "train"], ["gan", "sample"], ["extractor", "train"],
+                        ["augment"], ["augment", "preview"], ["augment", "expand"], ["gan", "train"], ["gan", "sample"], ["run"], ["extractor", "train"],
                         ["metrics"], ["metrics", "compare"], ["metrics", "cas"], []] {
             let result = try augbench(arguments: command + ["--help"])
             XCTAssertEqual(result.status, 0, "\(command)")

@@ -30,12 +30,14 @@ public enum ExperimentRunner {
                                   + "contain the smaller ones with the same validation images)")
         }
         let source = try DatasetSource.resolve(p.dataset)
-        try p.validate(classCounts: try source.load().classCounts())
+        let classCounts = try source.load().classCounts()
+        try p.validate(classCounts: classCounts)
         let plan = try ExperimentPlan(p)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         for (index, unit) in plan.units.enumerated() {
             do {
-                try run(unit, index: index, of: plan.units.count, protocol: p, source: source, output: output, threads: threads, events: events)
+                try run(unit, index: index, of: plan.units.count, protocol: p, source: source, classCount: classCounts.count, output: output,
+                        threads: threads, events: events)
             } catch {
                 throw ExperimentError("\(unit.id): \(error)")
             }
@@ -47,8 +49,8 @@ public enum ExperimentRunner {
 
     /// Runs one unit unless its output is already there.
     private static func run(_ unit: PlannedUnit, index: Int, of count: Int, protocol p: ExperimentProtocol, source: DatasetSource,
-                            output: String, threads: Int, events: (ExperimentEvent) -> Void) throws {
-        let split = try splitPath(p, source: source, perClass: unit.perClass, seed: unit.seed, output: output)
+                            classCount: Int, output: String, threads: Int, events: (ExperimentEvent) -> Void) throws {
+        let split = try splitPath(p, source: source, classCount: classCount, perClass: unit.perClass, seed: unit.seed, output: output)
         let target = (output as NSString).appendingPathComponent("units/\(unit.id)")
         try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let started = Date()
@@ -94,11 +96,11 @@ public enum ExperimentRunner {
     }
 
     /// The seed's split at K images per class (written once; the same content gives the same file).
-    static func splitPath(_ p: ExperimentProtocol, source: DatasetSource, perClass: Int, seed: UInt64, output: String) throws -> String {
+    static func splitPath(_ p: ExperimentProtocol, source: DatasetSource, classCount classes: Int, perClass: Int, seed: UInt64,
+                          output: String) throws -> String {
         let path = (output as NSString).appendingPathComponent("splits/K\(perClass)-seed\(seed).h5")
         guard !FileManager.default.fileExists(atPath: path) else { return path }
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let classes = try source.load().classCount
         let plan = SplitPlan.imbalanced(classCount: classes, perClass: perClass, minority: p.split.minority,
                                         validationPerClass: p.split.validationPerClass, seed: seed)
         try SplitFile.make(source: source, plan: plan).write(to: path)

@@ -1,4 +1,5 @@
 import Foundation
+import ResultStore
 import TestSupport
 import XCTest
 
@@ -33,5 +34,66 @@ final class RunCommandTests: CLITestCase {
         try "name: tiny\ndataset: \(folder)\nsplit: {per_class: 4}\nseeds: 3\narms: [original, mixup]\n"
             .write(toFile: protocolFile, atomically: true, encoding: .utf8)
         assertFailsWithOneLine(try augbench("run", protocolFile, "--output", output), ["\(protocolFile):5:", "mixup arm is not available yet"])
+    }
+
+    /// A run killed with SIGKILL in the middle of a GAN's training, then run again, equals an uninterrupted run.
+    func testAKilledRunResumesToTheSameResults() throws {
+        let folder = try makeTemporaryFolder()
+        try Fixtures.writeIDXDataset(in: folder, prefix: "train", count: 60, side: 8)
+        try Fixtures.writeIDXDataset(in: folder, prefix: "t10k", count: 30, side: 8)
+        let protocolFile = path(folder, "gan.yaml")
+        try """
+            name: killed
+            dataset: \(folder)
+            split: {per_class: 4, validation_per_class: 2}
+            seeds: 2
+            classifier: {steps: 6, evaluate_every: 3, select_best_validation: true, batch_size: 4}
+            arms:
+              - original
+              - gan:
+                  gan: {variant: cgan, steps: 60, batch_size: 8, checkpoint_every: 5}
+                  sampling: {per_class: 4, classifier_epochs: 2}
+                  ratio: 0.5
+
+            """.write(toFile: protocolFile, atomically: true, encoding: .utf8)
+        let whole = path(folder, "whole"), killed = path(folder, "killed")
+        XCTAssertEqual(try augbench("run", protocolFile, "--output", whole, "--threads", "1", "-q").status, 0)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["run", protocolFile, "--output", killed, "--threads", "1", "-q"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Kill it once the first GAN has written a checkpoint (in the middle of its 60 steps).
+        let deadline = Date().addingTimeInterval(60)
+        var sawCheckpoint = false
+        while process.isRunning && Date() < deadline {
+            let gans = path(killed, "units/gan/K4/seed0")
+            if let runs = try? FileManager.default.contentsOfDirectory(atPath: gans),
+               runs.contains(where: { FileManager.default.fileExists(atPath: path(gans, $0, "checkpoint.h5")) }) {
+                sawCheckpoint = true
+                kill(process.processIdentifier, SIGKILL)
+                break
+            }
+            usleep(2000)
+        }
+        process.waitUntilExit()
+        XCTAssertTrue(sawCheckpoint, "the GAN's first checkpoint never appeared")
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the run finished before it could be killed")
+
+        let resumed = try augbench("run", protocolFile, "--output", killed, "--threads", "1")
+        XCTAssertEqual(resumed.status, 0, resumed.standardError)
+        func accuracies(_ run: String) throws -> [String: [Double]] {
+            let file = try HDF5File.open(path(run, "run.h5"))
+            defer { file.close() }
+            let cells = try file.root.group("cells")
+            return try Dictionary(uniqueKeysWithValues: cells.memberNames().map {
+                ($0, try cells.group($0).read("test_accuracy", as: Double.self).values)
+            })
+        }
+        let expected = try accuracies(whole)
+        XCTAssertEqual(expected.count, 2)
+        XCTAssertEqual(try accuracies(killed), expected)
     }
 }

@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Tensors", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ResultStore", "Tensors", "TestSupport",
                                                           "CZlib", "CPNG"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Classifiers", "GANs", "ResultStore", "TestSupport"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Classifiers", "Datasets", "GANs", "ResultStore", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Classifiers", "Datasets", "GANs", "Metrics", "Sampling", "TestSupport"]),
         .testTarget(name: "AugBenchCLITests", dependencies: ["Datasets", "ResultStore", "Tensors", "TestSupport"]),
     ]

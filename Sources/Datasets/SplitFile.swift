@@ -1,5 +1,6 @@
 import Foundation
 import ResultStore
+import Tensors
 
 /// A split stored in HDF5 (kind "split"): indices into a source plus the source's path and checksums, so the file
 /// stays small and a changed source is detected when the split is loaded.
@@ -37,6 +38,32 @@ public struct SplitFile: Sendable {
         return SplitFile(split: split, source: source, sourceFingerprint: try source.fingerprint(),
                          testSource: testSource, testFingerprint: try testSource?.fingerprint(),
                          classNames: data.classNames, sourceCount: data.count)
+    }
+
+    /// The same split with `extra[c]` more training images of each class c, drawn (seeded) from the source images
+    /// the split does not use yet; validation and test images stay the same. The "more real data" ceiling of an
+    /// experiment: its training set contains the smaller one, so the two are compared on the same footing.
+    public func withMoreTraining(_ extra: [Int], seed: UInt64) throws -> SplitFile {
+        guard extra.count == classNames.count, extra.allSatisfy({ $0 >= 0 }) else {
+            throw DatasetError(source.path, "more training images: need one non-negative count per class (\(classNames.count))")
+        }
+        let labels = try loadSource().labels
+        let used = Set(split.train + split.validation + split.test)
+        var generator = RandomGenerator(seed: seed).derived(7)
+        var added: [Int] = []
+        for (label, count) in extra.enumerated() {
+            var free = labels.indices.filter { labels[$0] == label && !used.contains($0) }
+            guard free.count >= count else {
+                throw DatasetError(source.path, "class \(label) ('\(classNames[label])') has \(free.count) unused images, \(count) more are needed")
+            }
+            generator.shuffle(&free)
+            added += free.prefix(count)
+        }
+        let plan = SplitPlan(trainPerClass: zip(split.plan.trainPerClass, extra).map { $0 + $1 }, validationPerClass: split.plan.validationPerClass,
+                             testPerClass: split.plan.testPerClass, seed: split.plan.seed)
+        return SplitFile(split: Split(plan: plan, train: (split.train + added).sorted(), validation: split.validation, test: split.test),
+                         source: source, sourceFingerprint: sourceFingerprint, testSource: testSource, testFingerprint: testFingerprint,
+                         classNames: classNames, sourceCount: sourceCount)
     }
 
     /// Writes the split atomically to `path`.

@@ -25,10 +25,6 @@ public enum ExperimentEvent {
 public enum ExperimentRunner {
     public static func run(_ p: ExperimentProtocol, output: String, threads: Int,
                            events: (ExperimentEvent) -> Void = { _ in }) throws -> ExperimentSummary {
-        if let moreReal = p.arms.first(where: { if case .moreReal = $0 { return true } else { return false } }) {
-            throw ExperimentError("arms: \(moreReal.name) is planned but not runnable yet (it needs splits whose larger training sets "
-                                  + "contain the smaller ones with the same validation images)")
-        }
         let source = try DatasetSource.resolve(p.dataset)
         let classCounts = try source.load().classCounts()
         try p.validate(classCounts: classCounts)
@@ -50,7 +46,7 @@ public enum ExperimentRunner {
     /// Runs one unit unless its output is already there.
     private static func run(_ unit: PlannedUnit, index: Int, of count: Int, protocol p: ExperimentProtocol, source: DatasetSource,
                             classCount: Int, output: String, threads: Int, events: (ExperimentEvent) -> Void) throws {
-        let split = try splitPath(p, source: source, classCount: classCount, perClass: unit.perClass, seed: unit.seed, output: output)
+        var split = try splitPath(p, source: source, classCount: classCount, perClass: unit.perClass, seed: unit.seed, output: output)
         let target = (output as NSString).appendingPathComponent("units/\(unit.id)")
         try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let started = Date()
@@ -82,6 +78,9 @@ public enum ExperimentRunner {
             _ = try SamplingRun.run(sampling, checkpoint: GANRun.checkpointPath(gan), output: file, threads: threads)
         case .classifier:
             let file = target + ".h5"
+            if unit.arm == "more-real", let ratio = unit.ratio {
+                split = try moreRealSplitPath(split, ratio: ratio, seed: unit.seed)
+            }
             let settings = try classifierSettings(p, unit: unit)
             if FileManager.default.fileExists(atPath: file), (try? TrainingRunFile.testAccuracies(file).count) == 1 {
                 // The same id with other settings is refused by the training file itself (a changed protocol).
@@ -104,6 +103,16 @@ public enum ExperimentRunner {
         let plan = SplitPlan.imbalanced(classCount: classes, perClass: perClass, minority: p.split.minority,
                                         validationPerClass: p.split.validationPerClass, seed: seed)
         try SplitFile.make(source: source, plan: plan).write(to: path)
+        return path
+    }
+
+    /// The K split plus round(r x K_c) more real training images of each class c, the same validation and test.
+    static func moreRealSplitPath(_ split: String, ratio: Double, seed: UInt64) throws -> String {
+        let path = String(split.dropLast(3)) + "-plus\(ExperimentPlan.format(ratio))x.h5"
+        guard !FileManager.default.fileExists(atPath: path) else { return path }
+        let base = try SplitFile.read(split)
+        let extra = base.split.plan.trainPerClass.map { Int((ratio * Double($0)).rounded()) }
+        try base.withMoreTraining(extra, seed: seed).write(to: path)
         return path
     }
 

@@ -9,7 +9,8 @@ struct RunCommand: ParsableCommand {
         discussion: """
             PROTOCOL is a YAML file: the dataset, the split (per_class: K or a list of K, validation_per_class, \
             minority), seeds, the classifier (a step budget every arm shares) and the arms: original, \
-            traditional, gan, gan+traditional, synthetic-only (more-real is planned but not runnable yet). Each \
+            traditional, gan, gan+traditional, synthetic-only, more-real (the same split plus r x K more real \
+            images per class: the ceiling that says what a synthetic image is worth in real ones). Each \
             unit (a GAN, a sample set, a classifier at one K, ratio and seed) is written to its own file under \
             OUTPUT/units as it finishes; running the same command again does only what is missing and refuses \
             a changed protocol. OUTPUT/run.h5 gathers the accuracies, every arm compared with original and \

@@ -1,4 +1,5 @@
 import Classifiers
+import Datasets
 import Experiments
 import Foundation
 import ResultStore
@@ -24,6 +25,7 @@ final class RunnerTests: XCTestCase {
                   gan: {variant: cgan, steps: 2, batch_size: 6}
                   sampling: {per_class: 4, classifier_epochs: 2}
                   ratio: 0.5
+              - more-real: {ratio: 1}
             """
         let p = try SettingsFile.decode(ExperimentProtocol.self, yaml: text, path: "tiny.yaml")
         let output = path(folder, "run")
@@ -31,10 +33,19 @@ final class RunnerTests: XCTestCase {
         let summary = try ExperimentRunner.run(p, output: output, threads: 1) { event in
             if case let .unitStarted(_, _, unit) = event { started.append(unit.id) }
         }
-        XCTAssertEqual(started.count, 3 * (1 + 1 + 3), "per seed: a GAN, its samples and three classifiers")
-        XCTAssertEqual(summary.cells.map(\.label), ["original K=4", "traditional K=4", "gan K=4 r=0.5"])
-        XCTAssertEqual(summary.cells.map(\.seeds), [[0, 1, 2], [0, 1, 2], [0, 1, 2]])
-        XCTAssertEqual(summary.comparisons.map { "\($0.cell.arm)-\($0.baseline.arm)" }, ["traditional-original", "gan-original", "gan-traditional"])
+        XCTAssertEqual(started.count, 3 * (1 + 1 + 4), "per seed: a GAN, its samples and four classifiers")
+        XCTAssertEqual(summary.cells.map(\.label), ["original K=4", "traditional K=4", "gan K=4 r=0.5", "more-real K=4 r=1"])
+        XCTAssertEqual(summary.cells.map(\.seeds), [[UInt64]](repeating: [0, 1, 2], count: 4))
+        XCTAssertEqual(summary.comparisons.map { "\($0.cell.arm)-\($0.baseline.arm)" },
+                       ["traditional-original", "gan-original", "more-real-original", "gan-traditional", "more-real-traditional"])
+        // More real data: the seed's split plus as many real images again, the same validation and test images.
+        let moreReal = path(output, "units/classifier/more-real/K4/r1/seed1.h5")
+        XCTAssertEqual(try TrainingRunFile.composition(moreReal, seed: 1).realPerClass, [8, 8, 8])
+        let small = try SplitFile.read(path(output, "splits/K4-seed1.h5")), large = try SplitFile.read(path(output, "splits/K4-seed1-plus1x.h5"))
+        XCTAssertTrue(Set(small.split.train).isSubset(of: Set(large.split.train)))
+        XCTAssertEqual(large.split.train.count, 24)
+        XCTAssertEqual(small.split.validation, large.split.validation)
+        XCTAssertTrue(Set(large.split.train).isDisjoint(with: Set(large.split.validation)))
         // Each classifier unit holds its mix; the GAN arm's half-ratio draw is 2 synthetic images per class.
         let ganUnit = path(output, "units/classifier/gan/K4/r0.5/seed2.h5")
         XCTAssertEqual(try TrainingRunFile.composition(ganUnit, seed: 2).syntheticPerClass, [2, 2, 2])

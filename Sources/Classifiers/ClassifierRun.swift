@@ -58,6 +58,7 @@ public enum ClassifierRun {
                                          synthetic: sampleSource.map { ($0.path, try $0.fingerprint().combined) }, threads: threads,
                                          classNames: data.train.classNames)
         let finished = try record.prepare()
+        var trainedAny = false
         for seed in settings.seedList {
             if finished.contains(seed) {
                 events(.skipped(seed: seed))
@@ -76,9 +77,12 @@ public enum ClassifierRun {
                 events(.epoch(seed: seed, point: point, partial: partial))
             }
             try record.append(seed: seed, result: result, composition: composition, network: trainer.network)
+            trainedAny = true
             events(.finished(seed: seed, result: result))
         }
-        let (mean, std, _) = try record.writeSummary()
+        // A run with nothing new to add leaves its file as it is (unless the summary was never written).
+        let stored = trainedAny ? nil : try record.storedSummary()
+        let (mean, std, _) = try stored ?? record.writeSummary()
         return ClassifierRunSummary(output: output, accuracies: try record.testAccuracies(), mean: mean, std: std)
     }
 

@@ -139,6 +139,17 @@ public struct TrainingRunFile {
                                    syntheticRows: try ints("synthetic_rows"))
     }
 
+    /// The stored mean, standard deviation and seed count, if a summary covering every finished seed is stored.
+    public func storedSummary() throws -> (mean: Double, std: Double, count: Int)? {
+        let file = try HDF5File.open(path)
+        defer { file.close() }
+        let root = file.root
+        guard root.hasAttribute("test_accuracy_mean"), root.hasAttribute("seeds") else { return nil }
+        let count = Int(try root.attribute("seeds", as: Int64.self))
+        guard count == root.memberNames().filter({ $0.hasPrefix("seed-") }).count else { return nil }
+        return (try root.attribute("test_accuracy_mean", as: Double.self), try root.attribute("test_accuracy_std", as: Double.self), count)
+    }
+
     /// Writes the mean and sample standard deviation of the test accuracy over the finished seeds.
     public func writeSummary() throws -> (mean: Double, std: Double, count: Int) {
         let accuracies = try testAccuracies().map(\.accuracy)

@@ -125,6 +125,11 @@ final class ClassifierRunTests: XCTestCase {
         }
         XCTAssertEqual(skipped, [0])
         XCTAssertEqual(try seedContents(whole), try seedContents(pieces))
+        // Nothing new to add: the file is left as it is.
+        let before = try Data(contentsOf: URL(fileURLWithPath: pieces))
+        let again = try ClassifierRun.run(settings(seeds: 2), split: split, synthetic: samples, output: pieces, threads: 1)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: pieces)), before)
+        XCTAssertEqual(again.accuracies.count, 2)
         // Another ratio or thread count is another run: refused with the difference named.
         XCTAssertThrowsError(try ClassifierRun.run(settings(seeds: 2, ratio: 2), split: split, synthetic: samples, output: pieces, threads: 1)) {
             XCTAssertTrue("\($0)".contains("exists with other settings (settings:"), "\($0)")

@@ -4,10 +4,16 @@ import TestSupport
 import XCTest
 
 final class RunCommandTests: CLITestCase {
-    func testDryRunRunAndABadProtocol() throws {
-        let folder = try makeTemporaryFolder()
+    /// A folder with 60 training and 30 test images of 8 x 8 in three classes.
+    private func makeTinyDataset(function: String = #function) throws -> String {
+        let folder = try makeTemporaryFolder(function: function)
         try Fixtures.writeIDXDataset(in: folder, prefix: "train", count: 60, side: 8)
         try Fixtures.writeIDXDataset(in: folder, prefix: "t10k", count: 30, side: 8)
+        return folder
+    }
+
+    func testDryRunRunAndABadProtocol() throws {
+        let folder = try makeTinyDataset()
         let protocolFile = path(folder, "tiny.yaml")
         try """
             name: tiny
@@ -38,9 +44,7 @@ final class RunCommandTests: CLITestCase {
 
     /// A run killed with SIGKILL in the middle of a GAN's training, then run again, equals an uninterrupted run.
     func testAKilledRunResumesToTheSameResults() throws {
-        let folder = try makeTemporaryFolder()
-        try Fixtures.writeIDXDataset(in: folder, prefix: "train", count: 60, side: 8)
-        try Fixtures.writeIDXDataset(in: folder, prefix: "t10k", count: 30, side: 8)
+        let folder = try makeTinyDataset()
         let protocolFile = path(folder, "gan.yaml")
         try """
             name: killed

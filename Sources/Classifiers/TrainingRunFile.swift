@@ -113,6 +113,14 @@ public struct TrainingRunFile {
         try file.commit()
     }
 
+    /// The canonical settings text a file was made with ("" for files older than the settings attribute).
+    public static func recordedSettingsText(_ path: String) throws -> String {
+        let file = try HDF5File.open(path)
+        defer { file.close() }
+        try file.requireKind(kind)
+        return try file.root.hasAttribute("settings") ? file.root.stringAttribute("settings") : ""
+    }
+
     /// Test accuracies of every finished seed, in seed order.
     public func testAccuracies() throws -> [(seed: UInt64, accuracy: Double)] {
         try Self.testAccuracies(path)

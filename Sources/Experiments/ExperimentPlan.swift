@@ -17,6 +17,11 @@ public struct PlannedUnit: Sendable, Equatable {
     public let perClass: Int
     public let ratio: Double?
     public let seed: UInt64
+    /// The seed's split file under `splits/` ("K50-seed3-1a2b3c4d.h5": the suffix is a checksum of how the split
+    /// is drawn, so a changed split setting never reuses an old file).
+    public let splitName: String
+    /// Relative amount of work (images through a network, roughly): used to spread units evenly over shards.
+    public let cost: Double
     /// Canonical JSON of everything the unit's result depends on.
     public let settings: String
     public var checksum: String { CanonicalSettings.checksum(settings) }
@@ -38,17 +43,18 @@ public struct ExperimentPlan: Sendable {
             for seed in (0..<UInt64(p.seeds)).map({ p.firstSeed + $0 }) {
                 let split = SplitKey(perClass: perClass, validationPerClass: p.split.validationPerClass,
                                      minority: p.split.minority.map { "\($0.key):\($0.value)" }.sorted(), seed: seed)
+                let splitName = "K\(perClass)-seed\(seed)-\(CanonicalSettings.checksum(try CanonicalSettings.text(split)).prefix(8)).h5"
                 for arm in p.arms {
                     var samplesID: String?
                     if let g = arm.ganSettings {
                         let ganText = try CanonicalSettings.text(GANKey(split: split, gan: g.gan))
                         let ganID = "gan/K\(perClass)/seed\(seed)/\(g.gan.variant.rawValue)-\(CanonicalSettings.checksum(ganText).prefix(8))"
-                        add(PlannedUnit(kind: .gan, id: ganID, arm: nil, perClass: perClass, ratio: nil, seed: seed, settings: ganText,
-                                        dependencies: []))
+                        add(PlannedUnit(kind: .gan, id: ganID, arm: nil, perClass: perClass, ratio: nil, seed: seed, splitName: splitName,
+                                        cost: Self.cost(of: g.gan), settings: ganText, dependencies: []))
                         let samplesText = try CanonicalSettings.text(SamplesKey(gan: ganText, sampling: g.sampling))
                         let id = "samples/K\(perClass)/seed\(seed)/\(CanonicalSettings.checksum(samplesText).prefix(8))"
-                        add(PlannedUnit(kind: .samples, id: id, arm: nil, perClass: perClass, ratio: nil, seed: seed, settings: samplesText,
-                                        dependencies: [ganID]))
+                        add(PlannedUnit(kind: .samples, id: id, arm: nil, perClass: perClass, ratio: nil, seed: seed, splitName: splitName,
+                                        cost: Self.cost(of: g.sampling, perClass: perClass), settings: samplesText, dependencies: [ganID]))
                         samplesID = id
                     }
                     let ratios: [Double?]
@@ -69,8 +75,8 @@ public struct ExperimentPlan: Sendable {
                                                                             samples: samplesID, classifier: classifier))
                         let ratioPart = ratio.map { "/r\(Self.format($0))" } ?? ""
                         add(PlannedUnit(kind: .classifier, id: "classifier/\(arm.name)/K\(perClass)\(ratioPart)/seed\(seed)", arm: arm.name,
-                                        perClass: perClass, ratio: ratio, seed: seed, settings: text,
-                                        dependencies: samplesID.map { [$0] } ?? []))
+                                        perClass: perClass, ratio: ratio, seed: seed, splitName: splitName, cost: Self.cost(of: classifier),
+                                        settings: text, dependencies: samplesID.map { [$0] } ?? []))
                     }
                 }
             }
@@ -81,6 +87,52 @@ public struct ExperimentPlan: Sendable {
     /// "0.5", "1", "2".
     static func format(_ ratio: Double) -> String {
         ratio == ratio.rounded() ? String(Int(ratio)) : String(ratio)
+    }
+
+    /// Shard `index` of `count` (1-based): a deterministic share of the plan. A GAN, its sample sets and every
+    /// classifier that reads them stay together (the GAN is trained once, where it is used); these groups and the
+    /// units that need no GAN are dealt out largest first, each to the shard with the least work so far (ties: the
+    /// lower shard), so expensive GAN trainings spread evenly. Every unit is in exactly one shard.
+    public func shard(_ index: Int, of count: Int) -> [PlannedUnit] {
+        precondition(count > 0 && (1...count).contains(index))
+        var groupOf: [String: Int] = [:], groups: [[PlannedUnit]] = []
+        for unit in units {
+            if let dependency = unit.dependencies.first, let group = groupOf[dependency] {
+                groupOf[unit.id] = group
+                groups[group].append(unit)
+            } else {
+                groupOf[unit.id] = groups.count
+                groups.append([unit])
+            }
+        }
+        let order = groups.indices.sorted { a, b in
+            let (ca, cb) = (groups[a].map(\.cost).reduce(0, +), groups[b].map(\.cost).reduce(0, +))
+            return ca != cb ? ca > cb : a < b
+        }
+        var load = [Double](repeating: 0, count: count), chosen = Set<Int>()
+        for group in order {
+            let target = load.indices.min { load[$0] != load[$1] ? load[$0] < load[$1] : $0 < $1 }!
+            load[target] += groups[group].map(\.cost).reduce(0, +)
+            if target == index - 1 { chosen.insert(group) }
+        }
+        return units.filter { chosen.contains(groupOf[$0.id]!) }
+    }
+
+    /// Relative cost of a GAN: discriminator and generator passes over its batches (a GAN's networks are a few
+    /// times the classifier's size).
+    static func cost(of gan: GANRunSettings) -> Double {
+        let preset = GANConfiguration(variant: gan.variant, imageShape: [1, 28, 28], classCount: 10)
+        let (steps, critic) = (gan.steps ?? preset.steps, gan.criticSteps ?? preset.criticSteps)
+        return Double(steps * gan.batchSize * (2 * critic + 1)) * 4
+    }
+
+    /// Generating the candidates, plus the filter's real-data classifier (about K x 10 images per epoch).
+    static func cost(of sampling: SamplingPlan, perClass: Int) -> Double {
+        Double(sampling.perClass * sampling.oversample * 10 + sampling.classifierEpochs * perClass * 10)
+    }
+
+    static func cost(of classifier: ClassifierRunSettings) -> Double {
+        Double((classifier.steps ?? 0) * classifier.batchSize)
     }
 
     /// Units of each kind, for the plan's summary.

@@ -8,8 +8,9 @@ import Statistics
 
 /// What a run reports while it works (the runner prints nothing itself).
 public enum ExperimentEvent {
-    /// A unit starts: its position in the plan, the plan's size, and the unit.
-    case unitStarted(index: Int, of: Int, PlannedUnit)
+    /// A unit starts: its position among the units this call runs, their number, the unit, and the planned cost
+    /// of it and the units after it (for an ETA).
+    case unitStarted(index: Int, of: Int, PlannedUnit, remainingCost: Double)
     /// A unit was already done (its file exists with the same settings).
     case unitSkipped(PlannedUnit)
     case unitFinished(PlannedUnit, seconds: Double)
@@ -20,84 +21,174 @@ public enum ExperimentEvent {
 /// killed run loses at most the unit in flight; running again does only what is missing), then gathers the
 /// classifier results with their statistics into `run.h5`.
 ///
-/// Layout: `splits/K<k>-seed<s>.h5`; `units/<unit id>` (a GAN's folder, a sample set, a classifier's training
-/// file); `run.h5`.
+/// Layout: `protocol.json` (the protocol, canonical JSON); `splits/K<k>-seed<s>-<checksum>.h5`; `units/<unit id>`
+/// (a GAN's folder, a sample set, a classifier's training file); `run.h5`.
 public enum ExperimentRunner {
+    /// Runs every unit of the protocol that is not done yet, then gathers the results into `run.h5`.
     public static func run(_ p: ExperimentProtocol, output: String, threads: Int,
                            events: (ExperimentEvent) -> Void = { _ in }) throws -> ExperimentSummary {
-        let source = try DatasetSource.resolve(p.dataset)
-        let classCounts = try source.load().classCounts()
-        try p.validate(classCounts: classCounts)
-        let plan = try ExperimentPlan(p)
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        for (index, unit) in plan.units.enumerated() {
-            do {
-                try run(unit, index: index, of: plan.units.count, protocol: p, source: source, classCount: classCounts.count, output: output,
-                        threads: threads, events: events)
-            } catch {
-                throw ExperimentError("\(unit.id): \(error)")
+        let plan = try prepare(p, output: output)
+        try run(plan.units, protocol: p, output: output, threads: threads, events: events)
+        return try gather(p, plan: plan, output: output)
+    }
+
+    /// Runs one shard's units (see `ExperimentPlan.shard`); `merge` gathers the shards once all have run. Shards
+    /// may share one output folder (on storage every node sees) or each have their own.
+    public static func run(_ p: ExperimentProtocol, output: String, shard: Shard, threads: Int,
+                           events: (ExperimentEvent) -> Void = { _ in }) throws -> [PlannedUnit] {
+        let plan = try prepare(p, output: output)
+        let units = plan.shard(shard.index, of: shard.count)
+        try run(units, protocol: p, output: output, threads: threads, events: events)
+        return units
+    }
+
+    /// Gathers the units of shard folders into `output` (which may be one of them), checking that every shard
+    /// ran the same protocol and that each unit was made with that protocol's settings, then writes `run.h5`.
+    /// Nothing is trained: a unit missing from every folder is an error naming it.
+    public static func merge(shards: [String], output: String) throws -> ExperimentSummary {
+        guard let first = shards.first else { throw ExperimentError("merge: give the shard folders") }
+        let text = try recordedProtocol(first)
+        for shard in shards.dropFirst() where try recordedProtocol(shard) != text {
+            throw ExperimentError("\(shard) ran another protocol than \(first)")
+        }
+        let p = try JSONDecoder().decode(ExperimentProtocol.self, from: Data(text.utf8))
+        let plan = try prepare(p, output: output)
+        let fm = FileManager.default
+        for unit in plan.units where try !isFinished(unit, output: output) {
+            guard let source = try shards.first(where: { try isFinished(unit, output: $0) }) else {
+                throw ExperimentError("\(unit.id) is missing from every shard folder: run its shard again (it resumes)")
             }
+            for relative in ["units/\(unit.id)" + (unit.kind == .gan ? "" : ".h5"), "splits/\(unit.splitName)"] {
+                let (from, to) = ((source as NSString).appendingPathComponent(relative), (output as NSString).appendingPathComponent(relative))
+                guard !fm.fileExists(atPath: to) else { continue }
+                try fm.createDirectory(atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                let temporary = to + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+                try? fm.removeItem(atPath: temporary)
+                try fm.copyItem(atPath: from, toPath: temporary)
+                try fm.moveItem(atPath: temporary, toPath: to)
+            }
+        }
+        return try gather(p, plan: plan, output: output)
+    }
+
+    /// Statistics over the finished classifier units, written to `run.h5`; an error names the first missing unit.
+    public static func gather(_ p: ExperimentProtocol, plan: ExperimentPlan, output: String) throws -> ExperimentSummary {
+        let missing = try plan.units.filter { try !isFinished($0, output: output) }
+        if let first = missing.first {
+            throw ExperimentError("\(missing.count) of \(plan.units.count) units are not done yet (first: \(first.id))")
         }
         let summary = try ExperimentSummary(p, plan: plan, output: output)
         try summary.write(to: (output as NSString).appendingPathComponent("run.h5"), protocolText: CanonicalSettings.text(p))
         return summary
     }
 
-    /// Runs one unit unless its output is already there.
-    private static func run(_ unit: PlannedUnit, index: Int, of count: Int, protocol p: ExperimentProtocol, source: DatasetSource,
-                            classCount: Int, output: String, threads: Int, events: (ExperimentEvent) -> Void) throws {
-        var split = try splitPath(p, source: source, classCount: classCount, perClass: unit.perClass, seed: unit.seed, output: output)
+    /// The protocol a run folder was made with (`protocol.json`, canonical JSON).
+    public static func recordedProtocol(_ output: String) throws -> String {
+        let path = (output as NSString).appendingPathComponent(protocolFileName)
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ExperimentError("\(output) is not a run folder (no \(protocolFileName))")
+        }
+        return text
+    }
+
+    static let protocolFileName = "protocol.json"
+
+    /// Checks the protocol against the data, creates the folder and records the protocol in it.
+    private static func prepare(_ p: ExperimentProtocol, output: String) throws -> ExperimentPlan {
+        let source = try DatasetSource.resolve(p.dataset)
+        try p.validate(classCounts: try source.load().classCounts())
+        let plan = try ExperimentPlan(p)
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let text = try CanonicalSettings.text(p)
+        let path = (output as NSString).appendingPathComponent(protocolFileName)
+        if (try? String(contentsOfFile: path, encoding: .utf8)) != text {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        }
+        return plan
+    }
+
+    private static func run(_ units: [PlannedUnit], protocol p: ExperimentProtocol, output: String, threads: Int,
+                            events: (ExperimentEvent) -> Void) throws {
+        let source = try DatasetSource.resolve(p.dataset)
+        let classCount = try source.load().classCounts().count
+        var pending: [PlannedUnit] = []
+        for unit in units {
+            if try isFinished(unit, output: output) {
+                events(.unitSkipped(unit))
+            } else {
+                pending.append(unit)
+            }
+        }
+        var remaining = pending.map(\.cost).reduce(0, +)
+        for (index, unit) in pending.enumerated() {
+            events(.unitStarted(index: index, of: pending.count, unit, remainingCost: remaining))
+            let started = Date()
+            do {
+                try run(unit, protocol: p, source: source, classCount: classCount, output: output, threads: threads)
+            } catch {
+                throw ExperimentError("\(unit.id): \(error)")
+            }
+            remaining -= unit.cost
+            events(.unitFinished(unit, seconds: Date().timeIntervalSince(started)))
+        }
+    }
+
+    /// Whether the unit's result is in `output`: a GAN trained to its last step, a sample set, a classifier file
+    /// holding its seed. A classifier file made with other settings is an error (the protocol changed).
+    static func isFinished(_ unit: PlannedUnit, output: String) throws -> Bool {
         let target = (output as NSString).appendingPathComponent("units/\(unit.id)")
-        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let started = Date()
         switch unit.kind {
         case .gan:
             let checkpoint = GANRun.checkpointPath(target)
-            let settings = try ganSettings(p, unit: unit)
-            let existing = FileManager.default.fileExists(atPath: checkpoint) ? try TrainedGAN.load(checkpoint) : nil
-            if let existing, existing.step >= existing.configuration.steps {
-                events(.unitSkipped(unit))
-                return
+            guard FileManager.default.fileExists(atPath: checkpoint) else { return false }
+            let gan = try TrainedGAN.load(checkpoint)
+            return gan.step >= gan.configuration.steps
+        case .samples:
+            return FileManager.default.fileExists(atPath: target + ".h5")
+        case .classifier:
+            let file = target + ".h5"
+            guard FileManager.default.fileExists(atPath: file) else { return false }
+            let recorded = try TrainingRunFile.recordedSettingsText(file)
+            guard recorded == (try classifierSettings(unit).canonicalTextWithoutSeeds()) else {
+                throw ExperimentError("\(file) was made with other settings (the protocol changed): choose another --output to keep both")
             }
-            events(.unitStarted(index: index, of: count, unit))
-            if existing != nil {
+            return try TrainingRunFile.testAccuracies(file).contains { $0.seed == unit.seed }
+        }
+    }
+
+    /// Runs one unit (its output is not there, or a GAN's is unfinished).
+    private static func run(_ unit: PlannedUnit, protocol p: ExperimentProtocol, source: DatasetSource, classCount: Int, output: String,
+                            threads: Int) throws {
+        var split = try splitPath(p, unit: unit, source: source, classCount: classCount, output: output)
+        let target = (output as NSString).appendingPathComponent("units/\(unit.id)")
+        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        switch unit.kind {
+        case .gan:
+            let settings = try ganSettings(unit)
+            if FileManager.default.fileExists(atPath: GANRun.checkpointPath(target)) {
                 _ = try GANRun.resume(output: target, checkpointEvery: settings.checkpointEvery, threads: threads)
             } else {
                 _ = try GANRun.start(settings, split: split, output: target, threads: threads)
             }
         case .samples:
-            let file = target + ".h5"
-            if FileManager.default.fileExists(atPath: file) {
-                events(.unitSkipped(unit))
-                return
-            }
-            events(.unitStarted(index: index, of: count, unit))
-            var sampling = try samplingPlan(p, unit: unit)
+            var sampling = try samplingPlan(unit)
             sampling.seed = unit.seed
             let gan = (output as NSString).appendingPathComponent("units/\(unit.dependencies[0])")
-            _ = try SamplingRun.run(sampling, checkpoint: GANRun.checkpointPath(gan), output: file, threads: threads)
+            _ = try SamplingRun.run(sampling, checkpoint: GANRun.checkpointPath(gan), output: target + ".h5", threads: threads)
         case .classifier:
-            let file = target + ".h5"
             if unit.arm == "more-real", let ratio = unit.ratio {
                 split = try moreRealSplitPath(split, ratio: ratio, seed: unit.seed)
             }
-            let settings = try classifierSettings(p, unit: unit)
-            if FileManager.default.fileExists(atPath: file), (try? TrainingRunFile.testAccuracies(file).count) == 1 {
-                // The same id with other settings is refused by the training file itself (a changed protocol).
-                _ = try ClassifierRun.run(settings, split: split, synthetic: samplesPath(unit, output: output), output: file, threads: threads)
-                events(.unitSkipped(unit))
-                return
-            }
-            events(.unitStarted(index: index, of: count, unit))
-            _ = try ClassifierRun.run(settings, split: split, synthetic: samplesPath(unit, output: output), output: file, threads: threads)
+            _ = try ClassifierRun.run(try classifierSettings(unit), split: split, synthetic: samplesPath(unit, output: output),
+                                      output: target + ".h5", threads: threads)
         }
-        events(.unitFinished(unit, seconds: Date().timeIntervalSince(started)))
     }
 
     /// The seed's split at K images per class (written once; the same content gives the same file).
-    static func splitPath(_ p: ExperimentProtocol, source: DatasetSource, classCount classes: Int, perClass: Int, seed: UInt64,
+    static func splitPath(_ p: ExperimentProtocol, unit: PlannedUnit, source: DatasetSource, classCount classes: Int,
                           output: String) throws -> String {
-        let path = (output as NSString).appendingPathComponent("splits/K\(perClass)-seed\(seed).h5")
+        let (perClass, seed) = (unit.perClass, unit.seed)
+        let path = (output as NSString).appendingPathComponent("splits/\(unit.splitName)")
         guard !FileManager.default.fileExists(atPath: path) else { return path }
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let plan = SplitPlan.imbalanced(classCount: classes, perClass: perClass, minority: p.split.minority,
@@ -120,28 +211,44 @@ public enum ExperimentRunner {
         unit.dependencies.first.map { (output as NSString).appendingPathComponent("units/\($0).h5") }
     }
 
-    /// The unit's arm in the protocol.
-    static func arm(_ p: ExperimentProtocol, _ unit: PlannedUnit) throws -> Arm {
-        guard let arm = p.arms.first(where: { $0.name == unit.arm }) else { throw ExperimentError("no arm \(unit.arm ?? "?")") }
-        return arm
-    }
-
-    static func ganSettings(_ p: ExperimentProtocol, unit: PlannedUnit) throws -> GANRunSettings {
+    static func ganSettings(_ unit: PlannedUnit) throws -> GANRunSettings {
         let decoded = try JSONDecoder().decode(GANUnitSettings.self, from: Data(unit.settings.utf8))
         var settings = decoded.gan
         settings.seed = unit.seed
         return settings
     }
 
-    static func samplingPlan(_ p: ExperimentProtocol, unit: PlannedUnit) throws -> SamplingPlan {
+    static func samplingPlan(_ unit: PlannedUnit) throws -> SamplingPlan {
         try JSONDecoder().decode(SamplesUnitSettings.self, from: Data(unit.settings.utf8)).sampling
     }
 
-    static func classifierSettings(_ p: ExperimentProtocol, unit: PlannedUnit) throws -> ClassifierRunSettings {
+    static func classifierSettings(_ unit: PlannedUnit) throws -> ClassifierRunSettings {
         try JSONDecoder().decode(ClassifierUnitSettings.self, from: Data(unit.settings.utf8)).classifier
     }
 
     private struct GANUnitSettings: Decodable { var gan: GANRunSettings }
     private struct SamplesUnitSettings: Decodable { var sampling: SamplingPlan }
     private struct ClassifierUnitSettings: Decodable { var classifier: ClassifierRunSettings }
+}
+
+/// Shard i of n (1-based) of a plan: `--shard 2/4`.
+public struct Shard: Sendable, Equatable, CustomStringConvertible {
+    public let index: Int
+    public let count: Int
+
+    public init(index: Int, of count: Int) throws {
+        guard count > 0, (1...count).contains(index) else { throw ExperimentError("a shard is i/n with 1 <= i <= n, got \(index)/\(count)") }
+        (self.index, self.count) = (index, count)
+    }
+
+    /// "2/4".
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]) else {
+            throw ExperimentError("a shard is i/n (for example 2/4), got '\(text)'")
+        }
+        try self.init(index: index, of: count)
+    }
+
+    public var description: String { "\(index)/\(count)" }
 }

@@ -16,14 +16,15 @@ final class ProgressBar {
         enabled = !quiet && isatty(FileHandle.standardError.fileDescriptor) != 0
     }
 
-    /// Draws `done` of `total` with a short status (current loss, ...).
-    func update(_ done: Int, status: String) {
+    /// Draws `done` of `total` with a short status (current loss, ...). `fraction` is the share of the work done
+    /// when items differ in size (the ETA follows it); by default done / total.
+    func update(_ done: Int, fraction: Double? = nil, status: String) {
         guard enabled else { return }
-        let fraction = Double(done) / Double(total)
+        let fraction = fraction ?? Double(done) / Double(total)
         let width = 24
         let filled = Int(fraction * Double(width))
         let elapsed = Date().timeIntervalSince(start)
-        let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+        let eta = fraction > 0 ? elapsed / fraction * (1 - fraction) : 0
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
         let line = "\r\(label) [\(bar)] \(done)/\(total) \(status) elapsed \(Self.clock(elapsed)) ETA \(Self.clock(eta))\u{1B}[K"
         FileHandle.standardError.write(Data(line.utf8))

@@ -31,9 +31,16 @@ struct RunCommand: ParsableCommand {
                     sampling: {per_class: 100, filters: ["confidence=0.5"]}
                     ratio: [0.5, 1]
 
+            With --shard i/n the command runs only the i-th of n deterministic shares of the units (a GAN, its \
+            sample sets and the classifiers that use them stay in one shard; GANs spread evenly), for several \
+            processes or machines; `augbench merge` then gathers the shards and writes run.h5. Shards may share \
+            OUTPUT or each have their own folder.
+
             Examples:
               augbench run quick.yaml --output runs/quick --dry-run
               augbench run quick.yaml --output runs/quick
+              augbench run quick.yaml --output runs/quick --shard 1/2 & augbench run quick.yaml --output runs/quick --shard 2/2
+              augbench merge runs/quick
             """
     )
 
@@ -46,32 +53,44 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Print the plan and stop.")
     var dryRun = false
 
+    @Option(help: ArgumentHelp("Run only shard i of n (1 <= i <= n) of the units, then stop; `augbench merge` gathers the shards.",
+                               valueName: "i/n"))
+    var shard: String?
+
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if let shard {
+            do { _ = try Shard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
+        }
+    }
 
     func run() throws {
         let console = global.makeLogger()
         let p = try SettingsFile.decode(ExperimentProtocol.self, path: protocolFile)
+        let shard = try self.shard.map { try Shard(parsing: $0) }
         let plan = try ExperimentPlan(p)
         let counts = plan.counts
         console.info("\(p.name): \(plan.units.count) units (\(counts[.gan] ?? 0) GANs, \(counts[.samples] ?? 0) sample sets, "
                      + "\(counts[.classifier] ?? 0) classifiers) over \(p.split.perClass.values.count) K x \(p.seeds) seeds")
         if dryRun {
-            for unit in plan.units { print("\(unit.id)  \(unit.checksum.prefix(12))") }
+            let units = shard.map { plan.shard($0.index, of: $0.count) } ?? plan.units
+            for unit in units { print("\(unit.id)  \(unit.checksum.prefix(12))") }
             return
         }
-        var bar: ProgressBar?
-        let summary = try ExperimentRunner.run(p, output: output, threads: global.threads) { event in
-            switch event {
-            case let .unitStarted(index, total, unit):
-                if bar == nil { bar = ProgressBar(total: total, label: p.name, quiet: global.quiet) }
-                bar?.update(index, status: unit.id)
-                if !(bar?.isDrawing ?? false) { console.info("[\(index + 1)/\(total)] \(unit.id)") }
-            case let .unitSkipped(unit): console.debug("\(unit.id): done before, skipped")
-            case let .unitFinished(unit, seconds): console.debug(String(format: "%@: %.0f s", unit.id as NSString, seconds))
-            case let .message(text): console.info(text)
-            }
+        var progress = UnitProgress(label: p.name, quiet: global.quiet, console: console)
+        if let shard {
+            let units = try ExperimentRunner.run(p, output: output, shard: shard, threads: global.threads) { progress.handle($0) }
+            progress.finish()
+            console.info("shard \(shard): \(units.count) units done in \(output); when every shard is done: augbench merge \(output)")
+            return
         }
-        bar?.finish()
+        let summary = try ExperimentRunner.run(p, output: output, threads: global.threads) { progress.handle($0) }
+        progress.finish()
+        RunCommand.printSummary(summary, output: output, console: console)
+    }
+
+    static func printSummary(_ summary: ExperimentSummary, output: String, console: Console) {
         for cell in summary.cells {
             let interval = cell.interval.map { String(format: " [%.4f, %.4f]", $0.lower, $0.upper) } ?? ""
             print(String(format: "%@  mean %.4f sd %.4f%@ over %d seeds", cell.label.padding(toLength: 28, withPad: " ", startingAt: 0),
@@ -79,5 +98,78 @@ struct RunCommand: ParsableCommand {
         }
         for comparison in summary.comparisons { print(comparison.sentence) }
         console.info("wrote \((output as NSString).appendingPathComponent("run.h5"))")
+    }
+}
+
+/// Progress over a run's units with an ETA weighted by each unit's planned cost (a GAN is worth many
+/// classifiers); a plain line per unit when standard error is not a terminal.
+struct UnitProgress {
+    let label: String
+    let quiet: Bool
+    let console: Console
+    private var bar: ProgressBar?
+    private var done = 0.0
+    private var started: Date?
+
+    init(label: String, quiet: Bool, console: Console) {
+        (self.label, self.quiet, self.console) = (label, quiet, console)
+    }
+
+    mutating func handle(_ event: ExperimentEvent) {
+        switch event {
+        case let .unitStarted(index, total, unit, remainingCost):
+            if bar == nil { bar = ProgressBar(total: total, label: label, quiet: quiet) }
+            if started == nil { started = Date() }
+            let fraction = done / (done + remainingCost)
+            bar?.update(index, fraction: fraction, status: unit.id)
+            if !(bar?.isDrawing ?? false) {
+                let elapsed = Date().timeIntervalSince(started!)
+                let eta = fraction > 0 ? " (ETA " + ProgressBar.clock(elapsed / fraction * (1 - fraction)) + ")" : ""
+                console.info("[\(index + 1)/\(total)] \(unit.id)\(eta)")
+            }
+        case let .unitSkipped(unit): console.debug("\(unit.id): done before, skipped")
+        case let .unitFinished(unit, seconds):
+            done += unit.cost
+            console.debug(String(format: "%@: %.0f s", unit.id as NSString, seconds))
+        case let .message(text): console.info(text)
+        }
+    }
+
+    func finish() { bar?.finish() }
+}
+
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Gather the shards of a protocol run and write run.h5 with the statistics.",
+        discussion: """
+            Each FOLDER is the output of `augbench run ... --shard i/n` (shards may have shared one folder). \
+            Every shard must have run the same protocol; the units are copied into OUTPUT (by default the \
+            first folder), nothing is trained, and a unit missing from every folder is an error naming it (run \
+            its shard again: it resumes). The result equals running the protocol in one process.
+
+            Examples:
+              augbench merge runs/quick
+              augbench merge runs/shard-1 runs/shard-2 runs/shard-3 --output runs/quick
+            """
+    )
+
+    @Argument(help: "Shard output folders.")
+    var folders: [String]
+
+    @Option(name: [.short, .long], help: "Run folder to gather into (default: the first folder).")
+    var output: String?
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard !folders.isEmpty else { throw ValidationError("give the shard folders") }
+    }
+
+    func run() throws {
+        let console = global.makeLogger()
+        let output = self.output ?? folders[0]
+        let summary = try ExperimentRunner.merge(shards: folders, output: output)
+        RunCommand.printSummary(summary, output: output, console: console)
     }
 }

@@ -37,6 +37,19 @@ final class RunCommandTests: CLITestCase {
         XCTAssertTrue(run.standardOutput.contains("traditional K=4 vs original:"), run.standardOutput)
         try assertH5DumpReads(path(output, "run.h5"))
 
+        // Two shards in one folder, then merge: the same report as the run in one process.
+        let sharded = path(folder, "sharded")
+        for shard in ["1/2", "2/2"] {
+            let part = try augbench("run", protocolFile, "--output", sharded, "--threads", "1", "--shard", shard)
+            XCTAssertEqual(part.status, 0, part.standardError)
+            XCTAssertTrue(part.standardError.contains("shard \(shard): 3 units done"), part.standardError)
+        }
+        let merged = try augbench("merge", sharded)
+        XCTAssertEqual(merged.status, 0, merged.standardError)
+        XCTAssertEqual(merged.standardOutput, run.standardOutput)
+        assertFailsWithOneLine(try augbench("run", protocolFile, "--output", sharded, "--shard", "3/2"), ["--shard", "3/2"])
+        assertFailsWithOneLine(try augbench("merge", folder), ["\(folder) is not a run folder"])
+
         try "name: tiny\ndataset: \(folder)\nsplit: {per_class: 4}\nseeds: 3\narms: [original, mixup]\n"
             .write(toFile: protocolFile, atomically: true, encoding: .utf8)
         assertFailsWithOneLine(try augbench("run", protocolFile, "--output", output), ["\(protocolFile):5:", "mixup arm is not available yet"])

@@ -8,8 +8,8 @@ import XCTest
 
 /// A small protocol run end to end in one process: units in their own files, resume, statistics in run.h5.
 final class RunnerTests: XCTestCase {
-    func testASmallProtocolRunsResumesAndGathersItsStatistics() throws {
-        let folder = try makeTemporaryFolder()
+    /// Three classes of 8x8 images; per seed a GAN, its samples and four classifiers.
+    private func tinyProtocol(in folder: String) throws -> ExperimentProtocol {
         try Fixtures.writeIDXDataset(in: folder, prefix: "train", count: 60, side: 8)
         try Fixtures.writeIDXDataset(in: folder, prefix: "t10k", count: 30, side: 8)
         let text = """
@@ -27,11 +27,16 @@ final class RunnerTests: XCTestCase {
                   ratio: 0.5
               - more-real: {ratio: 1}
             """
-        let p = try SettingsFile.decode(ExperimentProtocol.self, yaml: text, path: "tiny.yaml")
+        return try SettingsFile.decode(ExperimentProtocol.self, yaml: text, path: "tiny.yaml")
+    }
+
+    func testASmallProtocolRunsResumesAndGathersItsStatistics() throws {
+        let folder = try makeTemporaryFolder()
+        let p = try tinyProtocol(in: folder)
         let output = path(folder, "run")
         var started: [String] = []
         let summary = try ExperimentRunner.run(p, output: output, threads: 1) { event in
-            if case let .unitStarted(_, _, unit) = event { started.append(unit.id) }
+            if case let .unitStarted(_, _, unit, _) = event { started.append(unit.id) }
         }
         XCTAssertEqual(started.count, 3 * (1 + 1 + 4), "per seed: a GAN, its samples and four classifiers")
         XCTAssertEqual(summary.cells.map(\.label), ["original K=4", "traditional K=4", "gan K=4 r=0.5", "more-real K=4 r=1"])
@@ -41,7 +46,10 @@ final class RunnerTests: XCTestCase {
         // More real data: the seed's split plus as many real images again, the same validation and test images.
         let moreReal = path(output, "units/classifier/more-real/K4/r1/seed1.h5")
         XCTAssertEqual(try TrainingRunFile.composition(moreReal, seed: 1).realPerClass, [8, 8, 8])
-        let small = try SplitFile.read(path(output, "splits/K4-seed1.h5")), large = try SplitFile.read(path(output, "splits/K4-seed1-plus1x.h5"))
+        let splitName = try XCTUnwrap(ExperimentPlan(p).units.first { $0.seed == 1 }?.splitName)
+        XCTAssertTrue(splitName.hasPrefix("K4-seed1-"))
+        let small = try SplitFile.read(path(output, "splits/\(splitName)"))
+        let large = try SplitFile.read(path(output, "splits/\(splitName.dropLast(3))-plus1x.h5"))
         XCTAssertTrue(Set(small.split.train).isSubset(of: Set(large.split.train)))
         XCTAssertEqual(large.split.train.count, 24)
         XCTAssertEqual(small.split.validation, large.split.validation)
@@ -58,7 +66,7 @@ final class RunnerTests: XCTestCase {
         // Running again does nothing but gather; the results are the same.
         var again: [String] = []
         let resumed = try ExperimentRunner.run(p, output: output, threads: 1) { event in
-            if case let .unitStarted(_, _, unit) = event { again.append(unit.id) }
+            if case let .unitStarted(_, _, unit, _) = event { again.append(unit.id) }
         }
         XCTAssertEqual(again, [])
         XCTAssertEqual(resumed.cells.map(\.accuracies), summary.cells.map(\.accuracies))
@@ -66,9 +74,58 @@ final class RunnerTests: XCTestCase {
         try FileManager.default.removeItem(atPath: ganUnit)
         var redone: [String] = []
         let repaired = try ExperimentRunner.run(p, output: output, threads: 1) { event in
-            if case let .unitStarted(_, _, unit) = event { redone.append(unit.id) }
+            if case let .unitStarted(_, _, unit, _) = event { redone.append(unit.id) }
         }
         XCTAssertEqual(redone, ["classifier/gan/K4/r0.5/seed2"])
         XCTAssertEqual(repaired.cells.map(\.accuracies), summary.cells.map(\.accuracies), "the redone unit gives the same bits")
+    }
+
+    func testShardsDealEveryUnitOnceAndKeepAGANWithItsUsers() throws {
+        let p = try tinyProtocol(in: try makeTemporaryFolder())
+        let plan = try ExperimentPlan(p)
+        let shards = (1...3).map { plan.shard($0, of: 3) }
+        XCTAssertEqual(shards.flatMap { $0.map(\.id) }.sorted(), plan.units.map(\.id).sorted(), "every unit in exactly one shard")
+        for shard in shards {
+            XCTAssertEqual(shard.filter { $0.kind == .gan }.count, 1, "three GANs over three shards: one each")
+            let ids = Set(shard.map(\.id))
+            for unit in shard { XCTAssertTrue(unit.dependencies.allSatisfy(ids.contains), "\(unit.id) runs where its inputs are made") }
+        }
+        XCTAssertEqual(plan.shard(2, of: 3).map(\.id), try ExperimentPlan(p).shard(2, of: 3).map(\.id), "the same share every time")
+        XCTAssertEqual(plan.shard(1, of: 1).map(\.id), plan.units.map(\.id))
+    }
+
+    func testShardsInTheirOwnFoldersMergeIntoTheSameResultsAsOneRun() throws {
+        let folder = try makeTemporaryFolder()
+        let p = try tinyProtocol(in: folder)
+        let whole = try ExperimentRunner.run(p, output: path(folder, "whole"), threads: 1)
+        let shardFolders = (1...3).map { path(folder, "shard-\($0)") }
+        for (index, shardFolder) in shardFolders.enumerated() {
+            _ = try ExperimentRunner.run(p, output: shardFolder, shard: Shard(index: index + 1, of: 3), threads: 1)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path(shardFolder, "run.h5")), "a shard alone writes no statistics")
+        }
+        // A shard missing: merge names a unit and trains nothing.
+        XCTAssertThrowsError(try ExperimentRunner.merge(shards: Array(shardFolders.prefix(2)), output: path(folder, "partial"))) { error in
+            XCTAssertTrue("\(error)".contains("missing from every shard folder"), "\(error)")
+        }
+        let merged = try ExperimentRunner.merge(shards: shardFolders, output: path(folder, "merged"))
+        XCTAssertEqual(merged.cells.map(\.label), whole.cells.map(\.label))
+        XCTAssertEqual(merged.cells.map { $0.accuracies.map(\.bitPattern) }, whole.cells.map { $0.accuracies.map(\.bitPattern) })
+        XCTAssertEqual(merged.comparisons.map(\.statistics.adjustedP), whole.comparisons.map(\.statistics.adjustedP))
+        for unit in try ExperimentPlan(p).units where unit.kind == .classifier {
+            let (a, b) = (path(folder, "whole/units/\(unit.id).h5"), path(folder, "merged/units/\(unit.id).h5"))
+            let (fa, fb) = (try HDF5File.open(a), try HDF5File.open(b))
+            let group = "seed-\(unit.seed)"
+            XCTAssertEqual(try fa.root.group(group).read("confusion_matrix", as: Int64.self).values,
+                           try fb.root.group(group).read("confusion_matrix", as: Int64.self).values, unit.id)
+            XCTAssertEqual(try fa.root.group(group).read("validation_accuracy", as: Double.self).values.map(\.bitPattern),
+                           try fb.root.group(group).read("validation_accuracy", as: Double.self).values.map(\.bitPattern), unit.id)
+            fa.close()
+            fb.close()
+        }
+        // Shards sharing one folder need no copying: merge gathers in place.
+        let shared = path(folder, "shared")
+        for index in 1...3 { _ = try ExperimentRunner.run(p, output: shared, shard: Shard(index: index, of: 3), threads: 1) }
+        let inPlace = try ExperimentRunner.merge(shards: [shared], output: shared)
+        XCTAssertEqual(inPlace.cells.map { $0.accuracies.map(\.bitPattern) }, whole.cells.map { $0.accuracies.map(\.bitPattern) })
     }
 }

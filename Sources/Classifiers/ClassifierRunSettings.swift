@@ -25,6 +25,8 @@ public struct ClassifierRunSettings: Codable, Sendable, Equatable {
     public var seeds = 1
     /// Traditional augmentation: drawn afresh for every batch, or once into `copies` copies per image.
     public var augmentation = AugmentationPipeline.none
+    /// Batch-level mixup or cutmix (nil: none), applied after `augmentation` to every training batch.
+    public var mixing: BatchMixing?
     /// Offline expansion: each training image (real and synthetic) followed by this many augmented copies.
     public var copies = 0
     /// With a sample set: synthetic images per class = ratio x the split's real training images of that class.
@@ -35,7 +37,7 @@ public struct ClassifierRunSettings: Codable, Sendable, Equatable {
     public init() {}
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case epochs, steps, seed, seeds, augmentation, copies
+        case epochs, steps, seed, seeds, augmentation, copies, mixing
         case evaluateEvery = "evaluate_every"
         case selectBestValidation = "select_best_validation"
         case batchSize = "batch_size"
@@ -60,6 +62,7 @@ public struct ClassifierRunSettings: Codable, Sendable, Equatable {
         seeds = try c.decode(.seeds, default: d.seeds)
         augmentation = try c.decode(.augmentation, default: d.augmentation)
         copies = try c.decode(.copies, default: d.copies)
+        mixing = try c.decodeIfPresent(BatchMixing.self, forKey: .mixing)
         syntheticRatio = try c.decode(.syntheticRatio, default: d.syntheticRatio)
         syntheticOnly = try c.decode(.syntheticOnly, default: d.syntheticOnly)
         try decoder.validating(validate)
@@ -93,6 +96,7 @@ public struct ClassifierRunSettings: Codable, Sendable, Equatable {
                                                   labelSmoothing: labelSmoothing, seed: seed, augmentation: copies == 0 ? augmentation : .none)
         (configuration.steps, configuration.evaluateEvery) = (steps, evaluateEvery)
         configuration.selectBestValidation = selectBestValidation
+        configuration.mixing = mixing
         return configuration
     }
 
@@ -105,7 +109,8 @@ public struct ClassifierRunSettings: Codable, Sendable, Equatable {
 
     /// The augmentation as result files describe it ("offline 4 copies: rotate=15,..." for offline expansion).
     public var augmentationDescription: String {
-        copies > 0 ? "offline \(copies) copies: \(augmentation.description)" : augmentation.description
+        (copies > 0 ? "offline \(copies) copies: \(augmentation.description)" : augmentation.description)
+            + (mixing.map { " + \($0)" } ?? "")
     }
 }
 

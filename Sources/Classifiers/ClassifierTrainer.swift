@@ -14,6 +14,8 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var seed: UInt64 = 0
     /// Applied to every training batch, with a fresh draw each time (torchvision-style, "on the fly").
     public var augmentation = AugmentationPipeline.none
+    /// Batch-level mixup or cutmix after `augmentation` (nil: none), with mixed labels in the loss.
+    public var mixing: BatchMixing?
     /// Epochs after which the learning rate is multiplied by `decayFactor` (empty: constant rate).
     public var decayEpochs: [Int] = []
     public var decayFactor: Float = 0.1
@@ -67,8 +69,12 @@ public final class ClassifierTrainer {
     private var shuffle: RandomGenerator
     /// Draws of the on-the-fly augmentation (its own stream, so turning augmentation on leaves shuffling unchanged).
     private var augmentationDraws: RandomGenerator
+    /// Draws of the batch mixing (its own stream too).
+    private var mixingDraws: RandomGenerator
     private var batchImages = Tensor(shape: [0])
     private var logitsGradient = Tensor(shape: [0])
+    private var partnerGradient = Tensor(shape: [0])
+    private var mixingScratch = Tensor(shape: [0])
 
     /// Trains the reference classifier C.
     public convenience init(configuration: TrainingConfiguration, imageShape: [Int], classCount: Int) {
@@ -83,6 +89,7 @@ public final class ClassifierTrainer {
         optimizer = Adam(parameters: network.parameters, learningRate: configuration.learningRate)
         shuffle = RandomGenerator(seed: configuration.seed).derived(3)
         augmentationDraws = RandomGenerator(seed: configuration.seed).derived(4)
+        mixingDraws = RandomGenerator(seed: configuration.seed).derived(6)
     }
 
     /// One optimisation step on a batch; returns the loss and the number of correct predictions.
@@ -96,6 +103,27 @@ public final class ClassifierTrainer {
         network.backward(input: images, outputGradient: logitsGradient)
         optimizer.update()
         return (loss, correct)
+    }
+
+    /// One optimisation step on a mixed batch (mixup, cutmix): the loss is lambda CE(labels) + (1 - lambda)
+    /// CE(partnerLabels), and a prediction counts as correct when it names the label with the larger weight.
+    @discardableResult
+    public func step(_ images: Tensor, labels: [Int], partnerLabels: [Int], lambda: Double) -> (loss: Float, correct: Int) {
+        network.forward(images, mode: .training)
+        let criterion = SoftmaxCrossEntropy(labelSmoothing: configuration.labelSmoothing)
+        let own = criterion(network.output, labels: labels, gradient: &logitsGradient)
+        let partner = criterion(network.output, labels: partnerLabels, gradient: &partnerGradient)
+        let (a, b) = (Float(lambda), Float(1 - lambda))
+        logitsGradient.withUnsafeMutableBufferPointer { g in
+            partnerGradient.withUnsafeBufferPointer { p in
+                for i in 0..<g.count { g[i] = a * g[i] + b * p[i] }
+            }
+        }
+        let correct = Self.countCorrect(network.output, lambda >= 0.5 ? labels : partnerLabels)
+        optimizer.zeroGradients()
+        network.backward(input: images, outputGradient: logitsGradient)
+        optimizer.update()
+        return (a * own + b * partner, correct)
     }
 
     /// Curve points (evaluations) the configured run takes for `trainingImages` images.
@@ -134,7 +162,15 @@ public final class ClassifierTrainer {
             position += batch
             gather(train.images, indices, into: &batchImages)
             configuration.augmentation.apply(to: &batchImages, generator: &augmentationDraws)
-            let (loss, right) = self.step(batchImages, labels: indices.map { train.labels[$0] })
+            let labels = indices.map { train.labels[$0] }
+            let (loss, right): (Float, Int)
+            if let mixing = configuration.mixing {
+                let lambda = mixing.apply(to: &batchImages, scratch: &mixingScratch, generator: &mixingDraws)
+                let partners = labels.indices.map { labels[($0 + labels.count - 1) % labels.count] }
+                (loss, right) = self.step(batchImages, labels: labels, partnerLabels: partners, lambda: lambda)
+            } else {
+                (loss, right) = self.step(batchImages, labels: labels)
+            }
             lossSum += Double(loss)
             correct += right
             seen += indices.count

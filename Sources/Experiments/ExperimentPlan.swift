@@ -68,6 +68,7 @@ public struct ExperimentPlan: Sendable {
                         switch arm {
                         case let .traditional(augmentation), let .ganTraditional(_, augmentation): classifier.augmentation = augmentation
                         case .syntheticOnly: classifier.syntheticOnly = true
+                        case let .mixing(mixing): classifier.mixing = mixing
                         default: break
                         }
                         if let ratio, samplesID != nil { classifier.syntheticRatio = ratio }

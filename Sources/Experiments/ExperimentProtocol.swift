@@ -103,8 +103,10 @@ public enum Arm: Codable, Sendable, Equatable {
     case syntheticOnly(GANArmSettings)
     /// The ceiling: (1 + r) x K real images per class.
     case moreReal(ratio: OneOrMany<Double>)
+    /// A stronger classic baseline: the real images with batch-level mixup or cutmix.
+    case mixing(BatchMixing)
 
-    public static let names = ["original", "traditional", "gan", "gan+traditional", "synthetic-only", "more-real"]
+    public static let names = ["original", "traditional", "gan", "gan+traditional", "synthetic-only", "more-real", "mixup", "cutmix"]
 
     public var name: String {
         switch self {
@@ -114,6 +116,7 @@ public enum Arm: Codable, Sendable, Equatable {
         case .ganTraditional: return "gan+traditional"
         case .syntheticOnly: return "synthetic-only"
         case .moreReal: return "more-real"
+        case let .mixing(mixing): return mixing.name
         }
     }
 
@@ -162,6 +165,19 @@ public enum Arm: Codable, Sendable, Equatable {
         }
     }
 
+    private struct Alpha: Decodable {
+        var alpha = BatchMixing.defaultAlpha
+        enum CodingKeys: String, CodingKey, CaseIterable { case alpha }
+        init() {}
+        init(from decoder: Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            alpha = try decoder.container(keyedBy: CodingKeys.self).decode(.alpha, default: BatchMixing.defaultAlpha)
+            try decoder.validating {
+                guard alpha > 0 && alpha.isFinite else { throw ExperimentError("alpha must be positive and finite") }
+            }
+        }
+    }
+
     public init(from decoder: Decoder) throws {
         let name: String, body: Decoder?
         if let text = try? decoder.singleValueContainer().decode(String.self) {
@@ -184,9 +200,8 @@ public enum Arm: Codable, Sendable, Equatable {
             self = .ganTraditional(both.gan, augmentation: both.augmentation)
         case "synthetic-only": self = .syntheticOnly(try settings(GANArmSettings()))
         case "more-real": self = .moreReal(ratio: try settings(MoreReal()).ratio)
-        case "mixup", "cutmix":
-            throw DecodingError.dataCorrupted(DecodingError.Context(
-                codingPath: decoder.codingPath, debugDescription: "the \(name) arm is not available yet (it needs batch-level mixing in the trainer)"))
+        case "mixup": self = .mixing(.mixup(alpha: try settings(Alpha()).alpha))
+        case "cutmix": self = .mixing(.cutmix(alpha: try settings(Alpha()).alpha))
         default:
             throw DecodingError.dataCorrupted(DecodingError.Context(
                 codingPath: decoder.codingPath, debugDescription: "unknown arm '\(name)' (known: \(Self.names.joined(separator: ", ")))"))
@@ -207,6 +222,7 @@ public enum Arm: Codable, Sendable, Equatable {
             try nested.encode(g.ratio, forKey: AnySettingsKey(stringValue: "ratio"))
             try nested.encode(augmentation, forKey: AnySettingsKey(stringValue: "augmentation"))
         case let .moreReal(ratio): try container.encode(["ratio": ratio], forKey: key)
+        case let .mixing(mixing): try container.encode(["alpha": mixing.alpha], forKey: key)
         }
     }
 }

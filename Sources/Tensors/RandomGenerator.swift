@@ -87,6 +87,33 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
         return radius * cos(angle)
     }
 
+    /// Gamma(shape, 1) deviate: Marsaglia and Tsang's squeeze method ("A simple method for generating gamma
+    /// variables", 2000), with the u^(1/shape) boost for shape < 1.
+    public mutating func gamma(shape: Double) -> Double {
+        precondition(shape > 0 && shape.isFinite, "gamma(shape:) needs a positive finite shape, got \(shape)")
+        if shape < 1 {
+            let u = 1.0 - uniformDouble()
+            return gamma(shape: shape + 1) * pow(u, 1 / shape)
+        }
+        let d = shape - 1.0 / 3.0, c = 1 / (9 * d).squareRoot()
+        while true {
+            var x: Double, v: Double
+            repeat {
+                x = normalDouble()
+                v = 1 + c * x
+            } while v <= 0
+            v = v * v * v
+            let u = 1.0 - uniformDouble()
+            if u < 1 - 0.0331 * x * x * x * x || log(u) < 0.5 * x * x + d * (1 - v + log(v)) { return d * v }
+        }
+    }
+
+    /// Beta(a, b) deviate, as X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b).
+    public mutating func beta(_ a: Double, _ b: Double) -> Double {
+        let x = gamma(shape: a), y = gamma(shape: b)
+        return x + y > 0 ? x / (x + y) : 0.5
+    }
+
     /// Normal deviate with the given mean and standard deviation.
     @inline(__always)
     public mutating func normal(mean: Float = 0, std: Float = 1) -> Float { mean + std * Float(normalDouble()) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Augmentations
 import Classifiers
 import Foundation
 
@@ -26,6 +27,7 @@ struct TrainCommand: ParsableCommand {
                   --augment traditional --output runs/cgan-traditional.h5
               augbench train --split runs/s.h5 --steps 2000 --select-best-validation \\
                   --output runs/original-2000-steps.h5
+              augbench train --split runs/s.h5 --steps 1000 --mix cutmix --output runs/cutmix.h5
             """
     )
 
@@ -62,6 +64,10 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var augmentation: AugmentationOptions
 
+    @Option(help: ArgumentHelp("Batch-level mixing after --augment: mixup or cutmix, with an optional Beta alpha (default 1, "
+                               + "torchvision's).", valueName: "mixup[=alpha]|cutmix[=alpha]"))
+    var mix: String?
+
     @Option(help: ArgumentHelp("A sample set (HDF5 from 'augbench gan sample', or any labelled image set) to add synthetic images from.",
                                valueName: "samples.h5"))
     var synthetic: String?
@@ -84,6 +90,9 @@ struct TrainCommand: ParsableCommand {
         (s.learningRate, s.labelSmoothing) = (learningRate, labelSmoothing)
         (s.augmentation, s.copies) = (try augmentation.pipeline(), augmentation.copies)
         (s.syntheticRatio, s.syntheticOnly) = (ratio, syntheticOnly)
+        do {
+            s.mixing = try mix.map { try BatchMixing(parsing: $0) }
+        } catch { throw ValidationError("--mix: \(error)") }
         return s
     }
 

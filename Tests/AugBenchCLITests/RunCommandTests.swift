@@ -50,9 +50,9 @@ final class RunCommandTests: CLITestCase {
         assertFailsWithOneLine(try augbench("run", protocolFile, "--output", sharded, "--shard", "3/2"), ["--shard", "3/2"])
         assertFailsWithOneLine(try augbench("merge", folder), ["\(folder) is not a run folder"])
 
-        try "name: tiny\ndataset: \(folder)\nsplit: {per_class: 4}\nseeds: 3\narms: [original, mixup]\n"
+        try "name: tiny\ndataset: \(folder)\nsplit: {per_class: 4}\nseeds: 3\narms: [original, mixp]\n"
             .write(toFile: protocolFile, atomically: true, encoding: .utf8)
-        assertFailsWithOneLine(try augbench("run", protocolFile, "--output", output), ["\(protocolFile):5:", "mixup arm is not available yet"])
+        assertFailsWithOneLine(try augbench("run", protocolFile, "--output", output), ["\(protocolFile):5:", "unknown arm 'mixp'"])
     }
 
     /// A run killed with SIGKILL in the middle of a GAN's training, then run again, equals an uninterrupted run.

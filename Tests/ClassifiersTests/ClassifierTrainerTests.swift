@@ -134,4 +134,50 @@ final class ClassifierTrainerTests: XCTestCase {
         XCTAssertNotEqual(result.evaluatedStep, 24, "this run peaks on validation before its last step: \(result.validationAccuracy)")
         XCTAssertNotNil(result.finalTestAccuracy)
     }
+
+    /// The mixed step's loss and gradient are lambda CE(own label) + (1 - lambda) CE(partner's), computed here in
+    /// Float64 from a linear classifier's logits.
+    func testAMixedBatchTrainsOnTheMixedLabels() throws {
+        let (n, features, classes) = (5, 12, 3)
+        let linear = Linear(inputFeatures: features, outputFeatures: classes)
+        var generator = RandomGenerator(seed: 4)
+        generator.fillNormal(&linear.weight.value, std: 0.5)
+        generator.fillNormal(&linear.bias!.value, std: 0.5)
+        let (w, b) = (linear.weight.value.storage, linear.bias!.value.storage)
+        var images = Tensor(shape: [n, 1, 3, 4])
+        generator.fillNormal(&images)
+        let x = images.storage
+        let trainer = ClassifierTrainer(configuration: TrainingConfiguration(batchSize: n), network: Sequential([Flatten(), linear]))
+        let labels = [0, 2, 1, 1, 0], partners = [0, 0, 2, 1, 1], lambda = 0.3
+        let loss = trainer.step(images, labels: labels, partnerLabels: partners, lambda: lambda).loss
+        var expectedLoss = 0.0
+        var expectedGradient = [Double](repeating: 0, count: classes * features)
+        for row in 0..<n {
+            let logits = (0..<classes).map { j in Double(b[j]) + (0..<features).map { Double(w[j * features + $0]) * Double(x[row * features + $0]) }.reduce(0, +) }
+            let top = logits.max()!, total = logits.map { exp($0 - top) }.reduce(0, +)
+            let probabilities = logits.map { exp($0 - top) / total }
+            let target = (0..<classes).map { (($0 == labels[row]) ? lambda : 0) + (($0 == partners[row]) ? 1 - lambda : 0) }
+            expectedLoss -= zip(target, probabilities).map { $0 * log($1) }.reduce(0, +) / Double(n)
+            for j in 0..<classes {
+                for k in 0..<features { expectedGradient[j * features + k] += (probabilities[j] - target[j]) * Double(x[row * features + k]) / Double(n) }
+            }
+        }
+        XCTAssertEqual(Double(loss), expectedLoss, accuracy: 1e-5)
+        for (got, expected) in zip(linear.weight.gradient.storage, expectedGradient) { XCTAssertEqual(Double(got), expected, accuracy: 1e-5) }
+    }
+
+    func testMixupAndCutMixTrainingIsSeededAndChangesOnlyWhatItShould() throws {
+        let train = try blobs(count: 48, seed: 1), test = try blobs(count: 40, seed: 2)
+        func run(_ mixing: BatchMixing?) -> TrainingResult {
+            var configuration = TrainingConfiguration(epochs: 3, batchSize: 16, seed: 5)
+            configuration.mixing = mixing
+            return ClassifierTrainer(configuration: configuration, imageShape: [1, 12, 12], classCount: 2).train(train, validation: test, test: test)
+        }
+        let plain = run(nil), mixup = run(.mixup(alpha: 1)), cutmix = run(.cutmix(alpha: 1))
+        XCTAssertEqual(run(.mixup(alpha: 1)).trainLoss, mixup.trainLoss, "the same seed gives the same bits")
+        XCTAssertNotEqual(mixup.trainLoss, plain.trainLoss)
+        XCTAssertNotEqual(cutmix.trainLoss, mixup.trainLoss)
+        XCTAssertGreaterThan(mixup.testAccuracy, 0.9, "mixing still learns a separable problem")
+        XCTAssertGreaterThan(cutmix.testAccuracy, 0.9)
+    }
 }

@@ -33,6 +33,8 @@ final class ProtocolTests: XCTestCase {
           - synthetic-only:
               gan: {variant: dcgan, steps: 300}
           - more-real: {ratio: [1, 3]}
+          - mixup: {alpha: 0.2}
+          - cutmix
 
         """
 
@@ -44,7 +46,9 @@ final class ProtocolTests: XCTestCase {
         let p = try decode(protocolText)
         XCTAssertEqual(p.split.perClass.values, [10, 50])
         XCTAssertEqual(p.classifier.steps, 500)
-        XCTAssertEqual(p.arms.map(\.name), ["original", "traditional", "gan", "gan+traditional", "synthetic-only", "more-real"])
+        XCTAssertEqual(p.arms.map(\.name), ["original", "traditional", "gan", "gan+traditional", "synthetic-only", "more-real", "mixup", "cutmix"])
+        XCTAssertEqual(p.arms[6], .mixing(.mixup(alpha: 0.2)))
+        XCTAssertEqual(p.arms[7], .mixing(.cutmix(alpha: 1)), "torchvision's default alpha")
         guard case let .gan(g) = p.arms[2] else { return XCTFail("\(p.arms[2])") }
         XCTAssertEqual(g.gan.variant, .cgan)
         XCTAssertTrue(g.gan.diffAugment)
@@ -59,10 +63,14 @@ final class ProtocolTests: XCTestCase {
     func testThePlanSharesGANsAndSampleSetsAndHasStableIDs() throws {
         let plan = try ExperimentPlan(try decode(protocolText))
         // Per K and seed: the cgan (shared by gan and gan+traditional) and the dcgan, one sample set each, and
-        // classifiers: original, traditional, gan x 2 ratios, gan+traditional, synthetic-only, more-real x 2.
+        // classifiers: original, traditional, gan x 2 ratios, gan+traditional, synthetic-only, more-real x 2, mixup,
+        // cutmix.
         XCTAssertEqual(plan.counts[.gan], 2 * 2 * 2)
         XCTAssertEqual(plan.counts[.samples], 2 * 2 * 2)
-        XCTAssertEqual(plan.counts[.classifier], 2 * 2 * 8)
+        XCTAssertEqual(plan.counts[.classifier], 2 * 2 * 10)
+        let cutmix = try XCTUnwrap(plan.units.first { $0.id == "classifier/cutmix/K10/seed0" })
+        XCTAssertTrue(cutmix.settings.contains("\"mixing\":\"cutmix=1.0\""), cutmix.settings)
+        XCTAssertFalse(try XCTUnwrap(plan.units.first { $0.id == "classifier/original/K10/seed0" }).settings.contains("mixing"))
         XCTAssertEqual(Set(plan.units.map(\.id)).count, plan.units.count)
         XCTAssertEqual(try ExperimentPlan(try decode(protocolText)).units, plan.units, "the same protocol, the same plan")
         let ganArm = try XCTUnwrap(plan.units.first { $0.id == "classifier/gan/K50/r0.5/seed1" })
@@ -94,6 +102,8 @@ final class ProtocolTests: XCTestCase {
                 ["p.yaml:15:", "arms.2.gan.gan.variant", "stylegan"])
         rejects(protocolText.replacingOccurrences(of: "  - original", with: "  - originl"), ["p.yaml:12:", "unknown arm 'originl'"])
         rejects(protocolText.replacingOccurrences(of: "  steps: 500\n", with: ""), ["classifier: give steps"])
+        rejects(protocolText.replacingOccurrences(of: "{alpha: 0.2}", with: "{alpha: 0}"), ["p.yaml:", "arms.6.mixup", "alpha must be positive"])
+        rejects(protocolText.replacingOccurrences(of: "{alpha: 0.2}", with: "{alpa: 0.2}"), ["p.yaml:", "arms.6.mixup.alpa", "unknown key"])
         rejects("name: x\ndataset: y\nsplit: {per_class: 10}\narms: [original]\n  bad: [", ["p.yaml:", "not valid YAML"])
         rejects("name: x\nsplit: {per_class: 10}\narms: [original]\n", ["dataset", "required"])
         // What needs the data: a class that does not exist, more images than a class holds.

@@ -50,7 +50,8 @@ public enum ClassifierRun {
         let sampleSource = try synthetic.map { try DatasetSource.resolve($0) }
         let samples = try sampleSource?.load()
         if let samples {
-            _ = try SyntheticMix.requiredCounts(real: data.train, synthetic: samples, ratio: settings.syntheticRatio)
+            _ = try SyntheticMix.requiredCounts(real: data.train, synthetic: samples, ratio: settings.syntheticRatio,
+                                                classes: settings.syntheticClasses ?? .all)
             events(.message("synthetic images: \(samples.count) in \(samples.source), ratio \(settings.syntheticRatio)"
                             + (settings.syntheticOnly ? ", synthetic only" : "")))
         }
@@ -94,7 +95,7 @@ public enum ClassifierRun {
         if let samples {
             var draws = RandomGenerator(seed: seed).derived(6)
             (set, composition) = try SyntheticMix.compose(real: real, synthetic: samples, ratio: settings.syntheticRatio,
-                                                          syntheticOnly: settings.syntheticOnly, generator: &draws)
+                                                          classes: settings.syntheticClasses ?? .all, syntheticOnly: settings.syntheticOnly, generator: &draws)
         }
         if settings.copies > 0 {
             set = OfflineExpansion.expand(set, copies: settings.copies, pipeline: settings.augmentation, seed: seed)

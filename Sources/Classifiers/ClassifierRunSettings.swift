@@ -31,6 +31,9 @@ public struct ClassifierRunSettings: Codable, Sendable, Equatable {
     public var copies = 0
     /// With a sample set: synthetic images per class = ratio x the split's real training images of that class.
     public var syntheticRatio = 1.0
+    /// With a sample set: which classes get synthetic images (nil: all, by `syntheticRatio`; `.minority`: the
+    /// classes below the largest, topped up to it).
+    public var syntheticClasses: SyntheticClasses?
     /// With a sample set: train on the synthetic images alone (the classification accuracy score, CAS).
     public var syntheticOnly = false
 
@@ -45,6 +48,7 @@ public struct ClassifierRunSettings: Codable, Sendable, Equatable {
         case labelSmoothing = "label_smoothing"
         case syntheticRatio = "synthetic_ratio"
         case syntheticOnly = "synthetic_only"
+        case syntheticClasses = "synthetic_classes"
     }
 
     public init(from decoder: Decoder) throws {
@@ -65,6 +69,8 @@ public struct ClassifierRunSettings: Codable, Sendable, Equatable {
         mixing = try c.decodeIfPresent(BatchMixing.self, forKey: .mixing)
         syntheticRatio = try c.decode(.syntheticRatio, default: d.syntheticRatio)
         syntheticOnly = try c.decode(.syntheticOnly, default: d.syntheticOnly)
+        // `all` is the default and is stored as its absence, so that naming it does not change a run's checksum.
+        syntheticClasses = try c.decodeIfPresent(SyntheticClasses.self, forKey: .syntheticClasses).flatMap { $0 == .all ? nil : $0 }
         try decoder.validating(validate)
     }
 
@@ -84,6 +90,8 @@ public struct ClassifierRunSettings: Codable, Sendable, Equatable {
         try require(copies >= 0, "copies must be non-negative, got \(copies)")
         try require(syntheticRatio >= 0 && syntheticRatio.isFinite, "synthetic_ratio must be non-negative and finite, got \(syntheticRatio)")
         try require(!syntheticOnly || syntheticRatio > 0, "synthetic_only needs synthetic_ratio above 0")
+        try require(syntheticClasses != .minority || syntheticRatio == 1, "synthetic_ratio does not apply with synthetic_classes minority")
+        try require(syntheticClasses != .minority || !syntheticOnly, "synthetic_only trains on every class: it needs synthetic_classes all")
     }
 
     /// The seeds of the run, in order.

@@ -23,17 +23,32 @@ public struct TrainingComposition: Sendable, Equatable {
     }
 }
 
-/// Real plus synthetic training sets: ratio x (real images of class c) synthetic images of class c, drawn without
-/// replacement from a sample set, stratified by class.
+/// Which classes receive synthetic images.
+public enum SyntheticClasses: String, Codable, Sendable, CaseIterable {
+    /// Every class c: ratio x (real images of c).
+    case all
+    /// The classes with fewer real images than the largest class, each topped up to the largest class's count
+    /// (an imbalanced split's minority classes reach K; the others get none). The ratio does not apply.
+    case minority
+}
+
+/// Real plus synthetic training sets: ratio x (real images of class c) synthetic images of class c (or, for the
+/// minority classes only, as many as bring them to the largest class), drawn without replacement from a sample
+/// set, stratified by class.
 public enum SyntheticMix {
     /// Synthetic images wanted per class for `ratio` (rounded to the nearest integer per class).
-    public static func syntheticCounts(realPerClass: [Int], ratio: Double) -> [Int] {
-        realPerClass.map { Int((ratio * Double($0)).rounded()) }
+    public static func syntheticCounts(realPerClass: [Int], ratio: Double, classes: SyntheticClasses = .all) -> [Int] {
+        switch classes {
+        case .all: return realPerClass.map { Int((ratio * Double($0)).rounded()) }
+        case .minority:
+            let largest = realPerClass.max() ?? 0
+            return realPerClass.map { largest - $0 }
+        }
     }
 
-    /// Synthetic images of each class that `ratio` draws from `synthetic` for `real`; throws, naming the sample
-    /// set, when the images do not fit the split or a class has fewer images than that.
-    public static func requiredCounts(real: ImageSet, synthetic: ImageSet, ratio: Double) throws -> [Int] {
+    /// Synthetic images of each class that `ratio` (and `classes`) draw from `synthetic` for `real`; throws,
+    /// naming the sample set, when the images do not fit the split or a class has fewer images than that.
+    public static func requiredCounts(real: ImageSet, synthetic: ImageSet, ratio: Double, classes: SyntheticClasses = .all) throws -> [Int] {
         guard synthetic.imageShape == real.imageShape else {
             throw DatasetError(synthetic.source, "synthetic images are \(synthetic.imageShape), the split's are \(real.imageShape)")
         }
@@ -41,19 +56,21 @@ public enum SyntheticMix {
             throw DatasetError(synthetic.source, "synthetic classes \(synthetic.classNames) differ from the split's \(real.classNames)")
         }
         let realCounts = real.classCounts(), available = synthetic.classCounts()
-        let wanted = syntheticCounts(realPerClass: realCounts, ratio: ratio)
+        let wanted = syntheticCounts(realPerClass: realCounts, ratio: ratio, classes: classes)
         if let label = wanted.indices.first(where: { wanted[$0] > available[$0] }) {
+            let reason = classes == .all ? "ratio \(ratio) x \(realCounts[label]) real images needs"
+                : "topping \(realCounts[label]) real images up to \(realCounts.max() ?? 0) needs"
             throw DatasetError(synthetic.source, "holds \(available[label]) images of class \(label) (\(real.classNames[label])); "
-                               + "ratio \(ratio) x \(realCounts[label]) real images needs \(wanted[label])")
+                               + "\(reason) \(wanted[label])")
         }
         return wanted
     }
 
     /// The training set: the real images (unless `syntheticOnly`) followed by the drawn synthetic ones, and what
     /// it is made of. With ratio 0 and real images, the set is `real` itself.
-    public static func compose(real: ImageSet, synthetic: ImageSet, ratio: Double, syntheticOnly: Bool,
+    public static func compose(real: ImageSet, synthetic: ImageSet, ratio: Double, classes: SyntheticClasses = .all, syntheticOnly: Bool,
                                generator: inout RandomGenerator) throws -> (set: ImageSet, composition: TrainingComposition) {
-        let wanted = try requiredCounts(real: real, synthetic: synthetic, ratio: ratio)
+        let wanted = try requiredCounts(real: real, synthetic: synthetic, ratio: ratio, classes: classes)
         let realCounts = real.classCounts()
         let available = synthetic.indicesByClass()
         var rows: [Int] = []

@@ -10,7 +10,7 @@ import ResultStore
 /// and `settings_sha256`, `split`, `split_sha256`, `synthetic` (the sample set's absolute path) and
 /// `synthetic_sha256` (SHA-256 over the `sha256sum` lines of its files, as split files fingerprint sources; both
 /// empty without a sample set),
-/// `synthetic_ratio`, `synthetic_only`, `epochs`, `batch_size`, `learning_rate`, `label_smoothing`, `augmentation`,
+/// `synthetic_ratio`, `synthetic_classes` (`all` or `minority`), `synthetic_only`, `epochs`, `batch_size`, `learning_rate`, `label_smoothing`, `augmentation`,
 /// `threads`, `class_names`; per seed `/seed-S` with datasets `train_loss`, `train_accuracy`, `validation_accuracy`
 /// (float64 [points]), `curve_steps` (int64 [points]: the optimizer step of each curve point), `confusion_matrix`
 /// (int64 [C, C]), `real_per_class`, `synthetic_per_class` (int64 [C]),
@@ -51,6 +51,7 @@ public struct TrainingRunFile {
         try group.setAttribute("synthetic", synthetic?.path ?? "")
         try group.setAttribute("synthetic_sha256", synthetic?.checksum ?? "")
         try group.setAttribute("synthetic_ratio", synthetic == nil ? 0 : settings.syntheticRatio)
+        try group.setAttribute("synthetic_classes", synthetic == nil ? "" : (settings.syntheticClasses ?? .all).rawValue)
         try group.setAttribute("synthetic_only", Int64(synthetic != nil && settings.syntheticOnly ? 1 : 0))
         try group.setAttribute("epochs", Int64(settings.epochs))
         try group.setAttribute("steps", Int64(settings.steps ?? 0))

@@ -72,6 +72,7 @@ public struct ExperimentPlan: Sendable {
                         default: break
                         }
                         if let ratio, samplesID != nil { classifier.syntheticRatio = ratio }
+                        if let g = arm.ganSettings, g.syntheticClasses == .minority { classifier.syntheticClasses = .minority }
                         let text = try CanonicalSettings.text(ClassifierKey(split: split, arm: arm.name, moreRealRatio: samplesID == nil ? ratio : nil,
                                                                             samples: samplesID, classifier: classifier))
                         let ratioPart = ratio.map { "/r\(Self.format($0))" } ?? ""

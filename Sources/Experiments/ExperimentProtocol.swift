@@ -63,6 +63,9 @@ public struct GANArmSettings: Codable, Sendable, Equatable {
     public var gan: GANRunSettings
     public var sampling: SamplingPlan
     public var ratio: OneOrMany<Double>
+    /// `all` (r x the real images of every class) or `minority` (an imbalanced split's minority classes topped up
+    /// to K; no ratio).
+    public var syntheticClasses = SyntheticClasses.all
 
     /// A cGAN, 100 kept samples per class, ratio 1.
     public init(gan: GANRunSettings = GANRunSettings(variant: .cgan), sampling: SamplingPlan = SamplingPlan(perClass: 100),
@@ -72,7 +75,10 @@ public struct GANArmSettings: Codable, Sendable, Equatable {
         self.ratio = ratio
     }
 
-    public enum CodingKeys: String, CodingKey, CaseIterable { case gan, sampling, ratio }
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case gan, sampling, ratio
+        case syntheticClasses = "synthetic_classes"
+    }
 
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -80,16 +86,20 @@ public struct GANArmSettings: Codable, Sendable, Equatable {
         try decoder.validating(validate)
     }
 
-    /// The three keys from any mapping that holds them (the gan+traditional arm adds `augmentation`).
+    /// The arm's keys from any mapping that holds them (the gan+traditional arm adds `augmentation`).
     init<Key: CodingKey>(decoding c: KeyedDecodingContainer<Key>) throws {
         let d = GANArmSettings()
         func key(_ name: CodingKeys) -> Key { Key(stringValue: name.rawValue)! }
         self.init(gan: try c.decode(key(.gan), default: d.gan), sampling: try c.decode(key(.sampling), default: d.sampling),
                   ratio: try c.decode(key(.ratio), default: d.ratio))
+        syntheticClasses = try c.decode(key(.syntheticClasses), default: d.syntheticClasses)
     }
 
     public func validate() throws {
         guard ratio.values.allSatisfy({ $0 >= 0 && $0.isFinite }) else { throw ExperimentError("ratio values must be non-negative") }
+        guard syntheticClasses == .all || ratio.values == [1] else {
+            throw ExperimentError("ratio does not apply with synthetic_classes: minority (each minority class is topped up to K)")
+        }
     }
 }
 
@@ -141,7 +151,10 @@ public enum Arm: Codable, Sendable, Equatable {
     private struct GANWithAugmentation: Decodable {
         var gan = GANArmSettings()
         var augmentation = AugmentationPipeline.traditional
-        enum CodingKeys: String, CodingKey, CaseIterable { case gan, sampling, ratio, augmentation }
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case gan, sampling, ratio, augmentation
+            case syntheticClasses = "synthetic_classes"
+        }
         init() {}
         init(from decoder: Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -220,6 +233,7 @@ public enum Arm: Codable, Sendable, Equatable {
             try nested.encode(g.gan, forKey: AnySettingsKey(stringValue: "gan"))
             try nested.encode(g.sampling, forKey: AnySettingsKey(stringValue: "sampling"))
             try nested.encode(g.ratio, forKey: AnySettingsKey(stringValue: "ratio"))
+            try nested.encode(g.syntheticClasses, forKey: AnySettingsKey(stringValue: "synthetic_classes"))
             try nested.encode(augmentation, forKey: AnySettingsKey(stringValue: "augmentation"))
         case let .moreReal(ratio): try container.encode(["ratio": ratio], forKey: key)
         case let .mixing(mixing): try container.encode(["alpha": mixing.alpha], forKey: key)
@@ -273,6 +287,9 @@ public struct ExperimentProtocol: Codable, Sendable, Equatable {
         }
         guard classifier.seeds == 1, classifier.seed == 0 else {
             throw ExperimentError("classifier: seeds are set for the whole protocol (seeds, first_seed), not here")
+        }
+        for case let .syntheticOnly(g) in arms where g.syntheticClasses == .minority {
+            throw ExperimentError("synthetic-only trains on every class: synthetic_classes minority does not apply to it")
         }
         let names = arms.map(\.name)
         if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {

@@ -78,6 +78,11 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .customLong("synthetic-only"), help: "Train on the synthetic images alone (with --synthetic).")
     var syntheticOnly = false
 
+    @Option(name: .customLong("synthetic-classes"),
+            help: ArgumentHelp("Classes that get synthetic images: all (--ratio x their real images) or minority (each class below "
+                               + "the largest topped up to it; no --ratio).", valueName: "all|minority"))
+    var syntheticClasses = SyntheticClasses.all
+
     @Option(name: [.short, .long], help: "Result file (HDF5).")
     var output: String
 
@@ -90,6 +95,7 @@ struct TrainCommand: ParsableCommand {
         (s.learningRate, s.labelSmoothing) = (learningRate, labelSmoothing)
         (s.augmentation, s.copies) = (try augmentation.pipeline(), augmentation.copies)
         (s.syntheticRatio, s.syntheticOnly) = (ratio, syntheticOnly)
+        s.syntheticClasses = syntheticClasses == .all ? nil : syntheticClasses
         do {
             s.mixing = try mix.map { try BatchMixing(parsing: $0) }
         } catch { throw ValidationError("--mix: \(error)") }
@@ -97,8 +103,8 @@ struct TrainCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if synthetic == nil && (syntheticOnly || ratio != ClassifierRunSettings().syntheticRatio) {
-            throw ValidationError("--ratio and --synthetic-only need --synthetic SAMPLES.h5")
+        if synthetic == nil && (syntheticOnly || ratio != ClassifierRunSettings().syntheticRatio || syntheticClasses != .all) {
+            throw ValidationError("--ratio, --synthetic-only and --synthetic-classes need --synthetic SAMPLES.h5")
         }
         do { try settings().validate() } catch let error as ClassifierSettingsError { throw ValidationError(error.description) }
     }
@@ -129,3 +135,5 @@ struct TrainCommand: ParsableCommand {
                      summary.std, output as NSString))
     }
 }
+
+extension SyntheticClasses: ExpressibleByArgument {}

@@ -108,6 +108,6 @@ final class TrainCommandTests: CLITestCase {
                                [samples, "holds 10 images of class 0", "needs 30"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: path(out, "r3.h5")))
         assertFailsWithOneLine(try augbench("train", "--split", split, "--synthetic-only", "--output", path(out, "only.h5")),
-                               ["--synthetic-only need --synthetic"])
+                               ["--synthetic-classes need --synthetic"])
     }
 }

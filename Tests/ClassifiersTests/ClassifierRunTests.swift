@@ -94,6 +94,28 @@ final class ClassifierRunTests: XCTestCase {
         XCTAssertEqual(set.classCounts(), [12, 12, 12])
     }
 
+    func testMinorityClassesAreToppedUpToTheLargestClassAndTheOthersGetNone() throws {
+        let (_, samples, folder) = try makeInputs()
+        let source = try DatasetSource.resolve(folder)
+        let split = path(folder, "imbalanced.h5")
+        try SplitFile.make(source: source, plan: .imbalanced(classCount: 3, perClass: 8, minority: [1: 2], validationPerClass: 2, seed: 0))
+            .write(to: split)
+        var s = settings()
+        s.syntheticClasses = .minority
+        let output = path(folder, "minority.h5")
+        _ = try ClassifierRun.run(s, split: split, synthetic: samples, output: output, threads: 1)
+        let composition = try TrainingRunFile.composition(output, seed: 0)
+        XCTAssertEqual(composition.realPerClass, [8, 2, 8])
+        XCTAssertEqual(composition.syntheticPerClass, [0, 6, 0])
+        XCTAssertTrue(composition.syntheticRows.allSatisfy { $0 % 3 == 1 }, "only class 1's samples are drawn")
+        XCTAssertEqual(SyntheticMix.syntheticCounts(realPerClass: [10, 200, 3], ratio: 1, classes: .minority), [190, 0, 197])
+        // Naming `all` keeps the settings text (and so every existing run's checksum) unchanged.
+        let all = try JSONDecoder().decode(ClassifierRunSettings.self, from: Data(#"{"synthetic_classes": "all"}"#.utf8))
+        XCTAssertEqual(try all.canonicalTextWithoutSeeds(), try ClassifierRunSettings().canonicalTextWithoutSeeds())
+        s.syntheticRatio = 2
+        XCTAssertThrowsError(try s.validate()) { XCTAssertTrue("\($0)".contains("synthetic_ratio does not apply"), "\($0)") }
+    }
+
     func testTooFewSamplesIsAClearErrorAndWritesNothing() throws {
         let (split, samples, folder) = try makeInputs()
         let output = path(folder, "ratio3.h5")

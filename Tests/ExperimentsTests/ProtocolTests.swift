@@ -71,6 +71,12 @@ final class ProtocolTests: XCTestCase {
         let cutmix = try XCTUnwrap(plan.units.first { $0.id == "classifier/cutmix/K10/seed0" })
         XCTAssertTrue(cutmix.settings.contains("\"mixing\":\"cutmix=1.0\""), cutmix.settings)
         XCTAssertFalse(try XCTUnwrap(plan.units.first { $0.id == "classifier/original/K10/seed0" }).settings.contains("mixing"))
+        // Synthetic images for the minority classes only: the classifier unit says so; the GAN and samples are shared.
+        let minorityText = protocolText.replacingOccurrences(of: "ratio: [0.5, 1]", with: "synthetic_classes: minority")
+        let minority = try ExperimentPlan(try decode(minorityText))
+        let minorityUnit = try XCTUnwrap(minority.units.first { $0.id == "classifier/gan/K10/r1/seed0" })
+        XCTAssertTrue(minorityUnit.settings.contains("\"synthetic_classes\":\"minority\""), minorityUnit.settings)
+        XCTAssertEqual(minority.counts[.gan], plan.counts[.gan])
         XCTAssertEqual(Set(plan.units.map(\.id)).count, plan.units.count)
         XCTAssertEqual(try ExperimentPlan(try decode(protocolText)).units, plan.units, "the same protocol, the same plan")
         let ganArm = try XCTUnwrap(plan.units.first { $0.id == "classifier/gan/K50/r0.5/seed1" })
@@ -102,6 +108,10 @@ final class ProtocolTests: XCTestCase {
                 ["p.yaml:15:", "arms.2.gan.gan.variant", "stylegan"])
         rejects(protocolText.replacingOccurrences(of: "  - original", with: "  - originl"), ["p.yaml:12:", "unknown arm 'originl'"])
         rejects(protocolText.replacingOccurrences(of: "  steps: 500\n", with: ""), ["classifier: give steps"])
+        rejects(protocolText.replacingOccurrences(of: "ratio: [0.5, 1]", with: "ratio: [0.5, 1]\n      synthetic_classes: minority"),
+                ["p.yaml:", "arms.2.gan", "ratio does not apply with synthetic_classes: minority"])
+        rejects(protocolText.replacingOccurrences(of: "{variant: dcgan, steps: 300}", with: "{variant: dcgan, steps: 300}\n      synthetic_classes: minority"),
+                ["synthetic-only trains on every class"])
         rejects(protocolText.replacingOccurrences(of: "{alpha: 0.2}", with: "{alpha: 0}"), ["p.yaml:", "arms.6.mixup", "alpha must be positive"])
         rejects(protocolText.replacingOccurrences(of: "{alpha: 0.2}", with: "{alpa: 0.2}"), ["p.yaml:", "arms.6.mixup.alpa", "unknown key"])
         rejects("name: x\ndataset: y\nsplit: {per_class: 10}\narms: [original]\n  bad: [", ["p.yaml:", "not valid YAML"])

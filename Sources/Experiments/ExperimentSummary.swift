@@ -34,8 +34,32 @@ public struct ExperimentSummary: Sendable {
         }
     }
 
+    /// What the synthetic images of a `gan` cell are worth in real ones, read off the `more-real` curve at its K.
+    public struct Equivalent: Sendable {
+        public let cell: Cell
+        public let equivalent: RealImageEquivalent
+
+        /// "gan K=10 r=1: 10 synthetic images per class are worth about 3.2 real ones [0.0, 7.5] (0.32 each) ...".
+        public var sentence: String {
+            let e = equivalent
+            let interval = e.interval.map { String(format: " [%.1f, %.1f]", $0.lower, $0.upper) } ?? ""
+            let synthetic = String(format: "%.0f", e.syntheticPerClass)
+            switch e.bound {
+            case .belowCurve:
+                return "\(cell.label): \(synthetic) synthetic images per class are worth no real images (the arm is below original)"
+            case .aboveCurve:
+                return String(format: "%@: %@ synthetic images per class are worth at least %.0f real ones (above the more-real curve)",
+                              cell.label, synthetic, e.realPerClass)
+            case .within:
+                return String(format: "%@: %@ synthetic images per class are worth about %.1f real ones%@ (%.2f each)", cell.label,
+                              synthetic, e.realPerClass, interval, e.perSyntheticImage)
+            }
+        }
+    }
+
     public let cells: [Cell]
     public let comparisons: [Comparison]
+    public let equivalents: [Equivalent]
 
     /// Reads the finished classifier units of `plan` under `output`.
     public init(_ p: ExperimentProtocol, plan: ExperimentPlan, output: String) throws {
@@ -70,6 +94,22 @@ public struct ExperimentSummary: Sendable {
         }
         let adjusted = PairedComparison.holm(comparisons.map(\.statistics))
         self.comparisons = zip(comparisons, adjusted).map { Comparison(cell: $0.cell, baseline: $0.baseline, statistics: $1) }
+        equivalents = Self.equivalents(cells, bootstrapSeed: p.firstSeed)
+    }
+
+    /// Each `gan` cell against the `original` and `more-real` cells of its K over the same seeds.
+    static func equivalents(_ cells: [Cell], bootstrapSeed: UInt64) -> [Equivalent] {
+        cells.filter { $0.arm == "gan" }.compactMap { cell in
+            guard let ratio = cell.ratio, ratio > 0,
+                  let original = cells.first(where: { $0.arm == "original" && $0.perClass == cell.perClass && $0.seeds == cell.seeds })
+            else { return nil }
+            let curve = cells.filter { $0.arm == "more-real" && $0.perClass == cell.perClass && $0.seeds == cell.seeds }
+            guard !curve.isEmpty else { return nil }
+            let k = Double(cell.perClass)
+            let equivalent = RealImageEquivalent(original: original.accuracies, moreReal: curve.map { (($0.ratio ?? 0) * k, $0.accuracies) },
+                                                 arm: cell.accuracies, syntheticPerClass: ratio * k, bootstrapSeed: bootstrapSeed)
+            return Equivalent(cell: cell, equivalent: equivalent)
+        }
     }
 
     /// `run.h5` (kind "experiment-run"): the protocol, per cell the seeds and accuracies with mean, sd and 95%
@@ -107,10 +147,21 @@ public struct ExperimentSummary: Sendable {
             try group.setAttribute("cohens_dz", s.cohensDz)
             try group.setAttribute("seeds_for_80_percent_power", Int64(s.seedsFor80PercentPower ?? -1))
             try group.setAttribute("detectable_difference", s.detectableDifference)
+            try group.setAttribute("family_size", Int64(s.familySize))
             try group.setAttribute("iqm_difference", s.interquartileMeanDifference)
             try group.setAttribute("probability_of_improvement", s.probabilityOfImprovement)
             try group.setAttribute("verdict", comparison.verdict.description)
             try group.setAttribute("sentence", comparison.sentence)
+        }
+        for item in equivalents {
+            let e = item.equivalent
+            let group = try file.root.createGroup("real_image_equivalent/\(item.cell.label.replacingOccurrences(of: " ", with: "_"))")
+            try group.setAttribute("synthetic_per_class", e.syntheticPerClass)
+            try group.setAttribute("real_per_class", e.realPerClass)
+            try group.setAttribute("real_per_synthetic_image", e.perSyntheticImage)
+            try group.setAttribute("bootstrap_ci95", [e.interval?.lower ?? .nan, e.interval?.upper ?? .nan])
+            try group.setAttribute("bound", e.bound.rawValue)
+            try group.setAttribute("sentence", item.sentence)
         }
         try file.commit()
     }

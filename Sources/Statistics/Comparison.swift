@@ -18,10 +18,17 @@ public struct PairedComparison: Sendable, Equatable {
     public var adjustedP: Double
     /// Cohen's d_z of the differences.
     public let cohensDz: Double
-    /// Seeds the paired t-test would need to detect the observed d_z with 80% power (nil: none would).
-    public let seedsFor80PercentPower: Int?
-    /// The smallest mean difference these seeds could detect with 80% power (d_z threshold x sd of the differences).
-    public let detectableDifference: Double
+    /// Seeds the paired t-test would need to detect the observed d_z with 80% power (nil: none would), at level
+    /// 0.05 / (comparisons in the family) once `holm` has run: the strictest level Holm's correction can apply, so
+    /// the number is enough whichever rank the comparison takes.
+    public var seedsFor80PercentPower: Int?
+    /// The smallest mean difference these seeds could detect with 80% power (d_z threshold x sd of the
+    /// differences), at the same level as `seedsFor80PercentPower`.
+    public var detectableDifference: Double
+    /// Standard deviation of the paired differences.
+    public let differenceStandardDeviation: Double
+    /// Comparisons in the family the p-value was adjusted over (1 until `holm` runs).
+    public var familySize = 1
     /// Interquartile mean of the arm minus that of the baseline (rliable's IQM).
     public let interquartileMeanDifference: Double
     /// P(arm > baseline) for random seeds of each (rliable).
@@ -39,17 +46,23 @@ public struct PairedComparison: Sendable, Equatable {
         adjustedP = tTest.pValue
         cohensDz = Effects.cohensDz(arm, baseline)
         seedsFor80PercentPower = Effects.seedsForPower(effect: cohensDz)
-        detectableDifference = Effects.detectableEffect(pairs: d.count) * Summaries.standardDeviation(d)
+        differenceStandardDeviation = Summaries.standardDeviation(d)
+        detectableDifference = Effects.detectableEffect(pairs: d.count) * differenceStandardDeviation
         interquartileMeanDifference = Summaries.interquartileMean(arm) - Summaries.interquartileMean(baseline)
         probabilityOfImprovement = Effects.probabilityOfImprovement(arm, over: baseline)
     }
 
-    /// The comparisons with `adjustedP` set by Holm's correction across all of them (one run's family).
-    public static func holm(_ comparisons: [PairedComparison]) -> [PairedComparison] {
+    /// The comparisons with `adjustedP` set by Holm's correction across all of them (one run's family), and the
+    /// power figures at level 0.05 / (family size).
+    public static func holm(_ comparisons: [PairedComparison], alpha: Double = 0.05) -> [PairedComparison] {
         let adjusted = PairedTests.holm(comparisons.map(\.tTest.pValue))
+        let level = alpha / Double(max(1, comparisons.count))
         return zip(comparisons, adjusted).map { comparison, p in
             var copy = comparison
             copy.adjustedP = p
+            copy.familySize = comparisons.count
+            copy.seedsFor80PercentPower = Effects.seedsForPower(effect: comparison.cohensDz, alpha: level)
+            copy.detectableDifference = Effects.detectableEffect(pairs: comparison.pairs, alpha: level) * comparison.differenceStandardDeviation
             return copy
         }
     }

@@ -97,6 +97,7 @@ struct RunCommand: ParsableCommand {
                          cell.mean, cell.std, interval, cell.accuracies.count))
         }
         for comparison in summary.comparisons { print(comparison.sentence) }
+        for equivalent in summary.equivalents { print(equivalent.sentence) }
         console.info("wrote \((output as NSString).appendingPathComponent("run.h5"))")
     }
 }

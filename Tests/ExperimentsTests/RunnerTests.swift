@@ -62,6 +62,11 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(try run.root.group("cells/gan_K=4_r=0.5").read("test_accuracy", as: Double.self).values,
                        summary.cells[2].accuracies)
         XCTAssertFalse(try run.root.group("comparisons/gan_K=4_r=0.5_vs_original").stringAttribute("verdict").isEmpty)
+        // The gan arm's 2 synthetic images per class, read off the curve original -> more-real (4 extra real images).
+        XCTAssertEqual(summary.equivalents.map(\.cell.label), ["gan K=4 r=0.5"])
+        XCTAssertEqual(summary.equivalents[0].equivalent.syntheticPerClass, 2)
+        XCTAssertEqual(try run.root.group("real_image_equivalent/gan_K=4_r=0.5").attribute("real_per_class", as: Double.self),
+                       summary.equivalents[0].equivalent.realPerClass)
         run.close()
         // Running again does nothing but gather; the results are the same.
         var again: [String] = []

@@ -63,14 +63,15 @@ final class StatisticsTests: XCTestCase {
 
     func testPowerSeedsAndDetectableEffectsMatchStatsmodels() throws {
         let entries = try XCTUnwrap(Self.fixture["power"] as? [[String: Double]])
-        XCTAssertEqual(entries.count, 13)
+        XCTAssertEqual(entries.count, 25)
         for entry in entries {
+            let alpha = entry["alpha"] ?? 0.05
             if let power = entry["power"], let dz = entry["dz"], let n = entry["n"] {
-                close(Effects.pairedTPower(effect: dz, pairs: Int(n)), power, 1e-7, "power d_z \(dz) n \(n)")
+                close(Effects.pairedTPower(effect: dz, pairs: Int(n), alpha: alpha), power, 1e-7, "power d_z \(dz) n \(n) alpha \(alpha)")
             } else if let seeds = entry["seeds_for_80"], let dz = entry["dz"] {
-                XCTAssertEqual(Effects.seedsForPower(effect: dz), Int(seeds), "seeds for d_z \(dz)")
+                XCTAssertEqual(Effects.seedsForPower(effect: dz, alpha: alpha), Int(seeds), "seeds for d_z \(dz) alpha \(alpha)")
             } else if let dz = entry["detectable_dz"], let n = entry["n"] {
-                close(Effects.detectableEffect(pairs: Int(n)), dz, 1e-6, "detectable d_z with \(n) seeds")
+                close(Effects.detectableEffect(pairs: Int(n), alpha: alpha), dz, 1e-6, "detectable d_z with \(n) seeds alpha \(alpha)")
             } else {
                 XCTFail("unknown power entry \(entry)")
             }
@@ -105,7 +106,41 @@ final class StatisticsTests: XCTestCase {
         // Holm across a family can turn a nominal win into no verdict.
         let family = PairedComparison.holm([gain] + [PairedComparison](repeating: noise, count: 40))
         XCTAssertGreaterThan(family[0].adjustedP, gain.tTest.pValue)
+        // ...and the power figures are then those of the family's strictest level, 0.05 / 41.
+        XCTAssertEqual(family[1].familySize, 41)
+        XCTAssertEqual(family[1].detectableDifference,
+                       Effects.detectableEffect(pairs: 5, alpha: 0.05 / 41) * noise.differenceStandardDeviation, accuracy: 1e-12)
+        XCTAssertGreaterThan(family[1].detectableDifference, noise.detectableDifference)
+        XCTAssertEqual(family[0].seedsFor80PercentPower, Effects.seedsForPower(effect: gain.cohensDz, alpha: 0.05 / 41))
         // One seed: no interval, no verdict.
         XCTAssertNil(PairedComparison(arm: [0.9], baseline: [0.8], bootstrapSeed: 1).tInterval)
+    }
+}
+
+final class RealImageEquivalentTests: XCTestCase {
+    func testTheCurveIsInterpolatedAndItsEndsAreBounds() {
+        let curve: [(extra: Double, accuracy: Double)] = [(0, 0.70), (10, 0.74), (30, 0.78)]
+        let (middle, within) = RealImageEquivalent.equivalent(curve: curve, accuracy: 0.72)
+        XCTAssertEqual(middle, 5, accuracy: 1e-12)
+        XCTAssertEqual(within, .within)
+        XCTAssertEqual(RealImageEquivalent.equivalent(curve: curve, accuracy: 0.76).0, 20, accuracy: 1e-12)
+        XCTAssertTrue(RealImageEquivalent.equivalent(curve: curve, accuracy: 0.69) == (0, .belowCurve))
+        XCTAssertTrue(RealImageEquivalent.equivalent(curve: curve, accuracy: 0.80) == (30, .aboveCurve))
+        // A curve that dips: the first crossing counts.
+        XCTAssertEqual(RealImageEquivalent.equivalent(curve: [(0, 0.70), (10, 0.76), (20, 0.74), (30, 0.80)], accuracy: 0.75).0, 25.0 / 3, accuracy: 1e-12)
+    }
+
+    func testSeedsAreResampledJointlyAndTheResultIsSeeded() {
+        let original = [0.70, 0.71, 0.69, 0.72, 0.70], arm = [0.72, 0.73, 0.71, 0.74, 0.72]
+        let moreReal = [(extra: 10.0, accuracies: [0.74, 0.75, 0.73, 0.76, 0.74])]
+        let e = RealImageEquivalent(original: original, moreReal: moreReal, arm: arm, syntheticPerClass: 10, bootstrapSeed: 3)
+        // Every seed's arm is original + 0.02 and more-real original + 0.04: 5 real images per class, in every resample.
+        XCTAssertEqual(e.realPerClass, 5, accuracy: 1e-9)
+        XCTAssertEqual(e.perSyntheticImage, 0.5, accuracy: 1e-9)
+        XCTAssertEqual(e.interval!.lower, 5, accuracy: 1e-9)
+        XCTAssertEqual(e.interval!.upper, 5, accuracy: 1e-9)
+        let noisy = RealImageEquivalent(original: original, moreReal: moreReal, arm: [0.73, 0.72, 0.70, 0.75, 0.72], syntheticPerClass: 10, bootstrapSeed: 3)
+        XCTAssertEqual(noisy, RealImageEquivalent(original: original, moreReal: moreReal, arm: [0.73, 0.72, 0.70, 0.75, 0.72], syntheticPerClass: 10, bootstrapSeed: 3))
+        XCTAssertLessThan(noisy.interval!.lower, noisy.interval!.upper)
     }
 }

@@ -7,7 +7,7 @@ so both sides draw the same resamples; numpy then takes the percentiles.
 import json
 
 import numpy as np
-from scipy import stats
+from scipy import optimize, stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import TTestPower
 
@@ -85,6 +85,21 @@ for dz in [0.5, 1.0, 1.5, 0.2]:
     out["power"].append({"dz": dz, "seeds_for_80": int(np.ceil(need))})
 for n in [3, 5, 10]:
     out["power"].append({"n": n, "detectable_dz": float(analysis.solve_power(effect_size=None, nobs=n, alpha=0.05, power=0.8))})
+# Levels of a Holm family: 0.05 / m (the power figures of a run with m comparisons). statsmodels' solve_power
+# does not converge at 3 seeds and alpha 0.05 / 15 (it returns its start value, 5.5, whose power it computes as
+# NaN), so the detectable d_z is the root of power(d_z) = 0.8, with the power written from scipy's noncentral t
+# (as statsmodels defines it), found by brentq.
+def paired_power(dz, n, alpha):
+    nu, c = n - 1, stats.t.ppf(1 - alpha / 2, n - 1)
+    # P(T < -c) written as P(T > c) of the mirrored noncentrality: nct.cdf(-c, ...) is NaN at some of these points.
+    return stats.nct.sf(c, nu, dz * np.sqrt(n)) + stats.nct.sf(c, nu, -dz * np.sqrt(n))
+for m, n, dz in [(15, 3, 2.0), (15, 5, 1.5), (4, 5, 1.0), (30, 10, 0.8)]:
+    alpha = 0.05 / m
+    out["power"].append({"dz": dz, "n": n, "alpha": alpha, "power": float(analysis.power(effect_size=dz, nobs=n, alpha=alpha))})
+    need = float(analysis.solve_power(effect_size=dz, nobs=None, alpha=alpha, power=0.8))
+    out["power"].append({"dz": dz, "alpha": alpha, "seeds_for_80": int(np.ceil(need))})
+    root = optimize.brentq(lambda d: paired_power(d, n, alpha) - 0.8, 0.01, 20, xtol=1e-12)
+    out["power"].append({"n": n, "alpha": alpha, "detectable_dz": float(root)})
 for p, nu in [(0.975, 1), (0.975, 2), (0.975, 4), (0.995, 9), (0.025, 30), (0.9, 3.5)]:
     out["quantiles"].append({"p": p, "nu": nu, "t": float(stats.t.ppf(p, nu)), "cdf_of_2": float(stats.t.cdf(2.0, nu))})
 for nu, c, delta in [(4, 2.776, 1.5), (9, 2.262, 3.0), (1, 12.7, 2.0)]:

@@ -1,0 +1,137 @@
+import Foundation
+import ResultStore
+import Yams
+
+/// A baseline: a protocol under `Baselines/NAME.yaml` and the results a full run of it measured,
+/// `Baselines/NAME.expected.yaml` (written only by `Baseline.record` from a finished run: never by hand).
+/// `check` reruns nothing itself; it compares a run's per-arm means with the expected ones.
+public struct Baseline: Sendable {
+    public let name: String
+    public let protocolPath: String
+    public var expectedPath: String { String(protocolPath.dropLast(5)) + ".expected.yaml" }
+
+    /// The baselines in `folder`: every `NAME.yaml` that is not an expected-results file, by name.
+    public static func all(in folder: String) throws -> [Baseline] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+            throw ExperimentError("\(folder): no baselines folder there (give --baselines)")
+        }
+        return names.filter { $0.hasSuffix(".yaml") && !$0.hasSuffix(".expected.yaml") }.sorted()
+            .map { Baseline(name: String($0.dropLast(5)), protocolPath: (folder as NSString).appendingPathComponent($0)) }
+    }
+
+    public static func named(_ name: String, in folder: String) throws -> Baseline {
+        let known = try all(in: folder)
+        guard let baseline = known.first(where: { $0.name == name }) else {
+            throw ExperimentError("no baseline '\(name)' in \(folder) (known: \(known.map(\.name).joined(separator: ", ")))")
+        }
+        return baseline
+    }
+
+    public func loadProtocol() throws -> ExperimentProtocol { try SettingsFile.decode(ExperimentProtocol.self, path: protocolPath) }
+
+    /// The expected results, or nil when none were recorded yet.
+    public func loadExpected() throws -> BaselineExpectation? {
+        guard FileManager.default.fileExists(atPath: expectedPath) else { return nil }
+        return try SettingsFile.decode(BaselineExpectation.self, path: expectedPath)
+    }
+
+    /// Each expected cell against the run's; a cell of the run that the expectation lacks is not checked.
+    public func check(_ summary: ExperimentSummary, against expected: BaselineExpectation, protocol p: ExperimentProtocol) throws -> [CellCheck] {
+        guard expected.protocolSHA256 == CanonicalSettings.checksum(try CanonicalSettings.text(p)) else {
+            throw ExperimentError("\(expectedPath) was measured with another version of \(protocolPath): record it again")
+        }
+        return try expected.cells.map { cell in
+            guard let measured = summary.cells.first(where: { $0.arm == cell.arm && $0.perClass == cell.perClass && $0.ratio == cell.ratio }) else {
+                throw ExperimentError("the run has no cell \(cell.label) that \(expectedPath) expects")
+            }
+            return CellCheck(expected: cell, measured: measured.mean)
+        }
+    }
+
+    /// Writes the expected results from a finished run of this baseline (the only way they are written).
+    public func record(_ summary: ExperimentSummary, protocol p: ExperimentProtocol, measurement: BaselineExpectation.Measurement) throws {
+        let expectation = BaselineExpectation(
+            baseline: name, protocolSHA256: CanonicalSettings.checksum(try CanonicalSettings.text(p)), measured: measurement,
+            cells: summary.cells.map { cell in
+                BaselineExpectation.Cell(arm: cell.arm, perClass: cell.perClass, ratio: cell.ratio, seeds: cell.accuracies.count,
+                                         mean: Self.rounded(cell.mean), std: Self.rounded(cell.std),
+                                         tolerance: Self.rounded(BaselineExpectation.tolerance(std: cell.std, seeds: cell.accuracies.count)))
+            })
+        let header = """
+            # Expected results of Baselines/\(name).yaml, written by `augbench baseline \(name) --record` from the run it
+            # describes (\(measurement.command)). Do not edit by hand: record again after changing the protocol.
+
+            """
+        let text = header + (try YAMLEncoder().encode(expectation))
+        try Data(text.utf8).write(to: URL(fileURLWithPath: expectedPath), options: .atomic)
+    }
+
+    /// Four decimals: what the table shows, and far below any tolerance.
+    static func rounded(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
+}
+
+/// What a baseline's full run measured: per cell (arm, K, ratio) the seeds, mean and sd of test accuracy, and the
+/// tolerance a reproduction is held to.
+public struct BaselineExpectation: Codable, Sendable, Equatable {
+    public struct Measurement: Codable, Sendable, Equatable {
+        public var command: String
+        public var date: String
+        public var version: String
+        public var threads: Int
+        /// Wall time of the run that measured it, every unit computed (none reused).
+        public var wallSeconds: Int
+        public var machine: String
+
+        public init(command: String, date: String, version: String, threads: Int, wallSeconds: Int, machine: String) {
+            (self.command, self.date, self.version, self.threads, self.wallSeconds, self.machine) = (command, date, version, threads, wallSeconds, machine)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case command, date, version, threads, machine
+            case wallSeconds = "wall_seconds"
+        }
+    }
+
+    public struct Cell: Codable, Sendable, Equatable {
+        public var arm: String
+        public var perClass: Int
+        public var ratio: Double?
+        public var seeds: Int
+        public var mean: Double
+        public var std: Double
+        public var tolerance: Double
+
+        public var label: String { "\(arm) K=\(perClass)" + (ratio.map { " r=\(ExperimentPlan.format($0))" } ?? "") }
+
+        enum CodingKeys: String, CodingKey {
+            case arm, ratio, seeds, mean, std, tolerance
+            case perClass = "per_class"
+        }
+    }
+
+    public var baseline: String
+    public var protocolSHA256: String
+    public var measured: Measurement
+    public var cells: [Cell]
+
+    enum CodingKeys: String, CodingKey {
+        case baseline, measured, cells
+        case protocolSHA256 = "protocol_sha256"
+    }
+
+    /// How far a reproduction's mean may fall from the expected one. With the same thread count the run is
+    /// bit-identical; with another, float rounding makes every seed's training take another path, so the two
+    /// means differ like two independent means of n seeds: by sd x sqrt(2 / n) for one standard error of the
+    /// difference. Three of those, and at least one point of accuracy.
+    public static func tolerance(std: Double, seeds: Int) -> Double {
+        max(0.01, 3 * std * (2 / Double(max(1, seeds))).squareRoot())
+    }
+}
+
+/// One cell of a baseline: the measured mean against the expected one.
+public struct CellCheck: Sendable {
+    public let expected: BaselineExpectation.Cell
+    public let measured: Double
+    public var difference: Double { measured - expected.mean }
+    public var withinTolerance: Bool { abs(difference) <= expected.tolerance + 1e-12 }
+}

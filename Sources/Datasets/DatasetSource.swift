@@ -95,6 +95,8 @@ public struct DatasetSource: Sendable, Equatable {
 
     /// Reads the images.
     public func load() throws -> ImageSet {
+        let key = try decodedSetKey()
+        if let cached = DecodedSetCache.shared.set(for: key) { return cached }
         var set: ImageSet
         switch format {
         case .idx: set = try IDXReader.load(images: files[0], labels: files[1])
@@ -102,7 +104,21 @@ public struct DatasetSource: Sendable, Equatable {
         case .pngFolder: set = try PNGFolderReader.load(files[0])
         }
         set.source = description
+        DecodedSetCache.shared.store(set, for: key)
         return set
+    }
+
+    /// What a decoded set depends on: the source, how it is read, and the size and modification time of every
+    /// file it reads (a file rewritten in between is decoded again).
+    private func decodedSetKey() throws -> String {
+        let options = [hdf5Options.group, hdf5Options.imagesDataset, hdf5Options.labelsDataset,
+                       hdf5Options.valueRange.map { "\($0)" } ?? ""]
+        let stamps = try contentFiles().map { file -> String in
+            let attributes = try FileManager.default.attributesOfItem(atPath: file)
+            let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            return "\(file):\(attributes[.size] ?? 0):\(modified)"
+        }
+        return ([description] + options + stamps).joined(separator: "\n")
     }
 
     /// "idx:/usr/share/datasets/fashion-mnist (train)"; a single set without the subset.
@@ -216,4 +232,31 @@ public struct SourceFingerprint: Sendable, Equatable {
 
     /// SHA-256 of the lines joined with newlines (one value to compare).
     public var combined: String { SHA256.hex(of: Array(fileDigests.joined(separator: "\n").utf8)) }
+}
+
+/// Decoded image sets of this process: a protocol's units load the same dataset dozens of times, and decoding
+/// Fashion-MNIST's 60,000 training images takes about a second. Holds the two most recent sets (a train and a
+/// test subset); `ImageSet` is a value, so callers get their own copy on write.
+final class DecodedSetCache: @unchecked Sendable {
+    static let shared = DecodedSetCache()
+    private let lock = NSLock()
+    private var entries: [(key: String, set: ImageSet)] = []
+    private let capacity = 2
+
+    func set(for key: String) -> ImageSet? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let index = entries.firstIndex(where: { $0.key == key }) else { return nil }
+        let entry = entries.remove(at: index)
+        entries.append(entry)
+        return entry.set
+    }
+
+    func store(_ set: ImageSet, for key: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        entries.removeAll { $0.key == key }
+        entries.append((key, set))
+        if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
+    }
 }

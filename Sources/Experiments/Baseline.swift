@@ -1,6 +1,6 @@
 import Foundation
 import ResultStore
-import Yams
+import Statistics
 
 /// A baseline: a protocol under `Baselines/NAME.yaml` and the results a full run of it measured,
 /// `Baselines/NAME.expected.yaml` (written only by `Baseline.record` from a finished run: never by hand).
@@ -41,29 +41,29 @@ public struct Baseline: Sendable {
             throw ExperimentError("\(expectedPath) was measured with another version of \(protocolPath): record it again")
         }
         return try expected.cells.map { cell in
-            guard let measured = summary.cells.first(where: { $0.arm == cell.arm && $0.perClass == cell.perClass && $0.ratio == cell.ratio }) else {
+            guard let measured = summary.cells.first(where: { $0.arm == cell.arm && $0.perClass == cell.perClass && $0.ratio == cell.ratio }),
+                  let values = cell.measure == .minorityClasses ? measured.minorityAccuracies : measured.accuracies else {
                 throw ExperimentError("the run has no cell \(cell.label) that \(expectedPath) expects")
             }
-            return CellCheck(expected: cell, measured: measured.mean)
+            return CellCheck(expected: cell, measured: Summaries.mean(values))
         }
     }
 
     /// Writes the expected results from a finished run of this baseline (the only way they are written).
     public func record(_ summary: ExperimentSummary, protocol p: ExperimentProtocol, measurement: BaselineExpectation.Measurement) throws {
-        let expectation = BaselineExpectation(
-            baseline: name, protocolSHA256: CanonicalSettings.checksum(try CanonicalSettings.text(p)), measured: measurement,
-            cells: summary.cells.map { cell in
-                BaselineExpectation.Cell(arm: cell.arm, perClass: cell.perClass, ratio: cell.ratio, seeds: cell.accuracies.count,
-                                         mean: Self.rounded(cell.mean), std: Self.rounded(cell.std),
-                                         tolerance: Self.rounded(BaselineExpectation.tolerance(std: cell.std, seeds: cell.accuracies.count)))
-            })
-        let header = """
-            # Expected results of Baselines/\(name).yaml, written by `augbench baseline \(name) --record` from the run it
-            # describes (\(measurement.command)). Do not edit by hand: record again after changing the protocol.
-
-            """
-        let text = header + (try YAMLEncoder().encode(expectation))
-        try Data(text.utf8).write(to: URL(fileURLWithPath: expectedPath), options: .atomic)
+        var cells: [BaselineExpectation.Cell] = []
+        for cell in summary.cells {
+            for (measure, values) in [(BaselineExpectation.Measure.accuracy, cell.accuracies), (.minorityClasses, cell.minorityAccuracies)] {
+                guard let values else { continue }
+                let std = Summaries.standardDeviation(values)
+                cells.append(BaselineExpectation.Cell(arm: cell.arm, perClass: cell.perClass, ratio: cell.ratio, measure: measure, seeds: values.count,
+                                                      mean: Self.rounded(Summaries.mean(values)), std: Self.rounded(std),
+                                                      tolerance: Self.rounded(BaselineExpectation.tolerance(std: std, seeds: values.count))))
+            }
+        }
+        let expectation = BaselineExpectation(baseline: name, protocolSHA256: CanonicalSettings.checksum(try CanonicalSettings.text(p)),
+                                              measured: measurement, cells: cells)
+        try Data(expectation.yaml(protocolPath: "Baselines/\(name).yaml").utf8).write(to: URL(fileURLWithPath: expectedPath), options: .atomic)
     }
 
     /// Four decimals: what the table shows, and far below any tolerance.
@@ -78,7 +78,8 @@ public struct BaselineExpectation: Codable, Sendable, Equatable {
         public var date: String
         public var version: String
         public var threads: Int
-        /// Wall time of the run that measured it, every unit computed (none reused).
+        /// Wall time of the run that measured it: the sum of its units' measured times (`UnitTimings`), all at
+        /// `threads`.
         public var wallSeconds: Int
         public var machine: String
 
@@ -92,19 +93,28 @@ public struct BaselineExpectation: Codable, Sendable, Equatable {
         }
     }
 
+    /// Overall test accuracy, or the mean test accuracy of the protocol's minority classes.
+    public enum Measure: String, Codable, Sendable {
+        case accuracy
+        case minorityClasses = "minority_classes"
+    }
+
     public struct Cell: Codable, Sendable, Equatable {
         public var arm: String
         public var perClass: Int
         public var ratio: Double?
+        public var measure: Measure
         public var seeds: Int
         public var mean: Double
         public var std: Double
         public var tolerance: Double
 
-        public var label: String { "\(arm) K=\(perClass)" + (ratio.map { " r=\(ExperimentPlan.format($0))" } ?? "") }
+        public var label: String {
+            "\(arm) K=\(perClass)" + (ratio.map { " r=\(ExperimentPlan.format($0))" } ?? "") + (measure == .minorityClasses ? " minority" : "")
+        }
 
         enum CodingKeys: String, CodingKey {
-            case arm, ratio, seeds, mean, std, tolerance
+            case arm, ratio, measure, seeds, mean, std, tolerance
             case perClass = "per_class"
         }
     }
@@ -117,6 +127,31 @@ public struct BaselineExpectation: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case baseline, measured, cells
         case protocolSHA256 = "protocol_sha256"
+    }
+
+    /// The file's text: a header saying where it comes from, then one line per cell, numbers to four decimals.
+    func yaml(protocolPath: String) -> String {
+        func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+        var lines = [
+            "# Expected results of \(protocolPath), written by `\(measured.command)` from the run it describes.",
+            "# Do not edit by hand: record again after changing the protocol.",
+            "baseline: \(baseline)",
+            "protocol_sha256: \(protocolSHA256)",
+            "measured:",
+            "  command: \(quoted(measured.command))",
+            "  date: \(quoted(measured.date))",
+            "  version: \(quoted(measured.version))",
+            "  threads: \(measured.threads)",
+            "  wall_seconds: \(measured.wallSeconds)",
+            "  machine: \(quoted(measured.machine))",
+            "cells:",
+        ]
+        for cell in cells {
+            let ratio = cell.ratio.map { ", ratio: \(ExperimentPlan.format($0))" } ?? ""
+            lines.append(String(format: "  - {arm: %@, per_class: %d%@, measure: %@, seeds: %d, mean: %.4f, std: %.4f, tolerance: %.4f}",
+                                cell.arm, cell.perClass, ratio, cell.measure.rawValue, cell.seeds, cell.mean, cell.std, cell.tolerance))
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// How far a reproduction's mean may fall from the expected one. With the same thread count the run is

@@ -1,6 +1,7 @@
 import Classifiers
 import Foundation
 import GANs
+import Metrics
 import ResultStore
 import Sampling
 
@@ -8,7 +9,7 @@ import Sampling
 /// K, ratio and seed. Its id is stable (the same protocol always plans the same ids) and names the file the unit
 /// writes; its checksum covers its settings, so a changed protocol is never mistaken for a finished unit.
 public struct PlannedUnit: Sendable, Equatable {
-    public enum Kind: String, Sendable { case gan, samples, classifier }
+    public enum Kind: String, Sendable { case gan, samples, metrics, classifier }
 
     public let kind: Kind
     /// "classifier/gan/K50/r0.5/seed3", "gan/K50/seed3/cgan-1a2b3c4d", ...
@@ -27,10 +28,14 @@ public struct PlannedUnit: Sendable, Equatable {
     public var checksum: String { CanonicalSettings.checksum(settings) }
     /// Ids of the units whose outputs this one reads.
     public let dependencies: [String]
+    /// GAN, sample and metrics units: the same GAN and sampling settings at the same K over every seed
+    /// ("cgan-1a2b3c4d K=10"), what the GAN quality table gathers; "floor" for the real-data floor.
+    public var group: String? = nil
 }
 
 /// Every unit a protocol asks for (arm x K x ratio x seed), with shared work planned once: a GAN per (K, seed, GAN
-/// settings) and a sample set per (GAN, sampling settings), reused by every arm that needs them.
+/// settings) and a sample set per (GAN, sampling settings), reused by every arm that needs them; the sample set's
+/// generative metrics against the real test set, and once per run the real-data floor of those metrics.
 public struct ExperimentPlan: Sendable {
     public let units: [PlannedUnit]
 
@@ -49,12 +54,20 @@ public struct ExperimentPlan: Sendable {
                     if let g = arm.ganSettings {
                         let ganText = try CanonicalSettings.text(GANKey(split: split, gan: g.gan))
                         let ganID = "gan/K\(perClass)/seed\(seed)/\(g.gan.variant.rawValue)-\(CanonicalSettings.checksum(ganText).prefix(8))"
+                        let group = "\(g.gan.variant.rawValue)-\(CanonicalSettings.checksum(try CanonicalSettings.text(GroupKey(gan: g.gan, sampling: g.sampling))).prefix(8)) K=\(perClass)"
                         add(PlannedUnit(kind: .gan, id: ganID, arm: nil, perClass: perClass, ratio: nil, seed: seed, splitName: splitName,
-                                        cost: Self.cost(of: g.gan), settings: ganText, dependencies: []))
+                                        cost: Self.cost(of: g.gan), settings: ganText, dependencies: [], group: group))
                         let samplesText = try CanonicalSettings.text(SamplesKey(gan: ganText, sampling: g.sampling))
-                        let id = "samples/K\(perClass)/seed\(seed)/\(CanonicalSettings.checksum(samplesText).prefix(8))"
+                        let samplesChecksum = CanonicalSettings.checksum(samplesText).prefix(8)
+                        let id = "samples/K\(perClass)/seed\(seed)/\(samplesChecksum)"
                         add(PlannedUnit(kind: .samples, id: id, arm: nil, perClass: perClass, ratio: nil, seed: seed, splitName: splitName,
-                                        cost: Self.cost(of: g.sampling, perClass: perClass), settings: samplesText, dependencies: [ganID]))
+                                        cost: Self.cost(of: g.sampling, perClass: perClass), settings: samplesText, dependencies: [ganID], group: group))
+                        if p.ganMetrics {
+                            add(PlannedUnit(kind: .metrics, id: "metrics/K\(perClass)/seed\(seed)/\(samplesChecksum)", arm: nil, perClass: perClass,
+                                        ratio: nil, seed: seed, splitName: splitName, cost: Self.metricsCost,
+                                            settings: try CanonicalSettings.text(MetricsKey(samples: samplesText, extractor: p.extractor)),
+                                            dependencies: [id], group: group))
+                        }
                         samplesID = id
                     }
                     let ratios: [Double?]
@@ -83,8 +96,16 @@ public struct ExperimentPlan: Sendable {
                 }
             }
         }
+        if p.ganMetrics && p.arms.contains(where: { $0.ganSettings != nil }) {
+            units.append(PlannedUnit(kind: .metrics, id: Self.floorID, arm: nil, perClass: 0, ratio: nil, seed: p.firstSeed, splitName: "",
+                                     cost: 2 * Self.metricsCost, settings: try CanonicalSettings.text(MetricsKey(samples: "floor: \(p.dataset)", extractor: p.extractor)),
+                                     dependencies: [], group: "floor"))
+        }
         self.units = units
     }
+
+    /// The real-data floor: the metrics of the real test set against 10,000 real training images.
+    public static let floorID = "metrics/floor"
 
     /// "0.5", "1", "2".
     static func format(_ ratio: Double) -> String {
@@ -140,6 +161,8 @@ public struct ExperimentPlan: Sendable {
     }
 
     private static let overhead = 5000.0
+    /// Features of the test set (cached after the first unit) and of the samples.
+    private static let metricsCost = 10_000.0
 
     /// Units of each kind, for the plan's summary.
     public var counts: [PlannedUnit.Kind: Int] { Dictionary(grouping: units, by: \.kind).mapValues(\.count) }
@@ -152,6 +175,12 @@ public struct ExperimentPlan: Sendable {
     }
     private struct SamplesKey: Codable {
         var gan: String, sampling: SamplingPlan
+    }
+    private struct GroupKey: Codable {
+        var gan: GANRunSettings, sampling: SamplingPlan
+    }
+    private struct MetricsKey: Codable {
+        var samples: String, extractor: String?, features = FeatureSetSettings(), metrics = MetricsReport.Settings()
     }
     private struct ClassifierKey: Codable {
         var split: SplitKey, arm: String, moreRealRatio: Double?, samples: String?, classifier: ClassifierRunSettings

@@ -2,6 +2,7 @@ import Augmentations
 import Classifiers
 import Foundation
 import GANs
+import Metrics
 import ResultStore
 import Sampling
 
@@ -253,10 +254,16 @@ public struct ExperimentProtocol: Codable, Sendable, Equatable {
     /// The classifier every arm trains (the same step budget for all).
     public var classifier: ClassifierRunSettings
     public var arms: [Arm]
+    /// Measure every GAN arm's samples (FID, KID, precision/recall, density/coverage against the real test set,
+    /// and the real-data floor) with the feature extractor.
+    public var ganMetrics = true
+    /// The extractor's file (nil: the embedded Fashion-MNIST extractor, for 1 x 28 x 28 images).
+    public var extractor: String?
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, dataset, split, seeds, classifier, arms
+        case name, dataset, split, seeds, classifier, arms, extractor
         case firstSeed = "first_seed"
+        case ganMetrics = "gan_metrics"
     }
 
     public init(from decoder: Decoder) throws {
@@ -269,6 +276,8 @@ public struct ExperimentProtocol: Codable, Sendable, Equatable {
         firstSeed = try c.decode(.firstSeed, default: 0)
         classifier = try c.decode(.classifier, default: ExperimentProtocol.defaultClassifier)
         arms = try c.decode([Arm].self, forKey: .arms)
+        ganMetrics = try c.decode(.ganMetrics, default: true)
+        extractor = try c.decodeIfPresent(String.self, forKey: .extractor)
         try decoder.validating(validate)
     }
 
@@ -294,6 +303,20 @@ public struct ExperimentProtocol: Codable, Sendable, Equatable {
         let names = arms.map(\.name)
         if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
             throw ExperimentError("arms: '\(repeated)' appears twice")
+        }
+    }
+
+    /// Checks what needs the data: every class named exists and holds K training plus the validation images, and
+    /// the extractor (when GAN samples are measured) reads images of the data's shape.
+    public func validate(classCounts: [Int], imageShape: [Int]) throws {
+        try validate(classCounts: classCounts)
+        if ganMetrics && arms.contains(where: { $0.ganSettings != nil }) {
+            let model = try FeatureExtractor.load(path: extractor)
+            guard model.imageShape == imageShape else {
+                throw ExperimentError("gan_metrics: the extractor \(model.name) reads \(model.imageShape.map(String.init).joined(separator: "x")) images, "
+                                      + "the dataset's are \(imageShape.map(String.init).joined(separator: "x")): give an extractor for them "
+                                      + "(augbench extractor train) or gan_metrics: false")
+            }
         }
     }
 

@@ -2,6 +2,7 @@ import Classifiers
 import Datasets
 import Foundation
 import GANs
+import Metrics
 import ResultStore
 import Sampling
 import Statistics
@@ -58,7 +59,7 @@ public enum ExperimentRunner {
             guard let source = try shards.first(where: { try isFinished(unit, output: $0) }) else {
                 throw ExperimentError("\(unit.id) is missing from every shard folder: run its shard again (it resumes)")
             }
-            for relative in ["units/\(unit.id)" + (unit.kind == .gan ? "" : ".h5"), "splits/\(unit.splitName)"] {
+            for relative in ["units/\(unit.id)" + (unit.kind == .gan ? "" : ".h5")] + (unit.splitName.isEmpty ? [] : ["splits/\(unit.splitName)"]) {
                 let (from, to) = ((source as NSString).appendingPathComponent(relative), (output as NSString).appendingPathComponent(relative))
                 guard !fm.fileExists(atPath: to) else { continue }
                 try fm.createDirectory(atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -66,6 +67,9 @@ public enum ExperimentRunner {
                 try? fm.removeItem(atPath: temporary)
                 try fm.copyItem(atPath: from, toPath: temporary)
                 try fm.moveItem(atPath: temporary, toPath: to)
+            }
+            if let timing = UnitTimings.read(source).first(where: { $0.id == unit.id }) {
+                try UnitTimings.append(unit, seconds: timing.seconds, threads: timing.threads, output: output)
             }
         }
         return try gather(p, plan: plan, output: output)
@@ -82,6 +86,11 @@ public enum ExperimentRunner {
         return summary
     }
 
+    /// The units of `plan` whose results are not in `output` yet (all of them for a new folder).
+    public static func pendingUnits(_ plan: ExperimentPlan, output: String) throws -> [PlannedUnit] {
+        try plan.units.filter { try !isFinished($0, output: output) }
+    }
+
     /// The protocol a run folder was made with (`protocol.json`, canonical JSON).
     public static func recordedProtocol(_ output: String) throws -> String {
         let path = (output as NSString).appendingPathComponent(protocolFileName)
@@ -95,8 +104,8 @@ public enum ExperimentRunner {
 
     /// Checks the protocol against the data, creates the folder and records the protocol in it.
     private static func prepare(_ p: ExperimentProtocol, output: String) throws -> ExperimentPlan {
-        let source = try DatasetSource.resolve(p.dataset)
-        try p.validate(classCounts: try source.load().classCounts())
+        let data = try DatasetSource.resolve(p.dataset).load()
+        try p.validate(classCounts: data.classCounts(), imageShape: data.imageShape)
         let plan = try ExperimentPlan(p)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let text = try CanonicalSettings.text(p)
@@ -129,7 +138,9 @@ public enum ExperimentRunner {
                 throw ExperimentError("\(unit.id): \(error)")
             }
             remaining -= unit.cost
-            events(.unitFinished(unit, seconds: Date().timeIntervalSince(started)))
+            let seconds = Date().timeIntervalSince(started)
+            try UnitTimings.append(unit, seconds: seconds, threads: threads, output: output)
+            events(.unitFinished(unit, seconds: seconds))
         }
     }
 
@@ -143,7 +154,7 @@ public enum ExperimentRunner {
             guard FileManager.default.fileExists(atPath: checkpoint) else { return false }
             let gan = try TrainedGAN.load(checkpoint)
             return gan.step >= gan.configuration.steps
-        case .samples:
+        case .samples, .metrics:
             return FileManager.default.fileExists(atPath: target + ".h5")
         case .classifier:
             let file = target + ".h5"
@@ -159,9 +170,13 @@ public enum ExperimentRunner {
     /// Runs one unit (its output is not there, or a GAN's is unfinished).
     private static func run(_ unit: PlannedUnit, protocol p: ExperimentProtocol, source: DatasetSource, classCount: Int, output: String,
                             threads: Int) throws {
-        var split = try splitPath(p, unit: unit, source: source, classCount: classCount, output: output)
         let target = (output as NSString).appendingPathComponent("units/\(unit.id)")
         try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        if unit.kind == .metrics {
+            try runMetrics(unit, protocol: p, classCount: classCount, output: output, target: target + ".h5")
+            return
+        }
+        var split = try splitPath(p, unit: unit, source: source, classCount: classCount, output: output)
         switch unit.kind {
         case .gan:
             let settings = try ganSettings(unit)
@@ -175,6 +190,8 @@ public enum ExperimentRunner {
             sampling.seed = unit.seed
             let gan = (output as NSString).appendingPathComponent("units/\(unit.dependencies[0])")
             _ = try SamplingRun.run(sampling, checkpoint: GANRun.checkpointPath(gan), output: target + ".h5", threads: threads)
+        case .metrics:
+            break
         case .classifier:
             if unit.arm == "more-real", let ratio = unit.ratio {
                 split = try moreRealSplitPath(split, ratio: ratio, seed: unit.seed)
@@ -182,6 +199,26 @@ public enum ExperimentRunner {
             _ = try ClassifierRun.run(try classifierSettings(unit), split: split, synthetic: samplesPath(unit, output: output),
                                       output: target + ".h5", threads: threads)
         }
+    }
+
+    /// A sample set's metrics against the real test set with the embedded extractor, or (the floor) the real
+    /// training images' (10,000 drawn at random) against the same test set: written to a temporary name, then renamed.
+    private static func runMetrics(_ unit: PlannedUnit, protocol p: ExperimentProtocol, classCount: Int, output: String, target: String) throws {
+        let real = try DatasetSource.resolve(p.dataset, subset: .test)
+        var settings = MetricsReport.Settings()
+        let generated: DatasetSource
+        if unit.id == ExperimentPlan.floorID {
+            generated = try DatasetSource.resolve(p.dataset, subset: .train)
+        } else {
+            let samples = (output as NSString).appendingPathComponent("units/\(unit.dependencies[0]).h5")
+            generated = try DatasetSource.resolve(samples)
+            // KID's subsets cannot be larger than the sample set.
+            settings.kidSubsetSize = min(settings.kidSubsetSize, try samplingPlan(ofMetrics: unit).perClass * classCount)
+        }
+        let temporary = target + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        _ = try MetricsRun.run(real: real, generated: generated, extractor: p.extractor, settings: settings, output: temporary)
+        try? FileManager.default.removeItem(atPath: target)
+        try FileManager.default.moveItem(atPath: temporary, toPath: target)
     }
 
     /// The seed's split at K images per class (written once; the same content gives the same file).
@@ -226,9 +263,68 @@ public enum ExperimentRunner {
         try JSONDecoder().decode(ClassifierUnitSettings.self, from: Data(unit.settings.utf8)).classifier
     }
 
+    /// The sampling plan of the sample set a metrics unit measures (its settings hold the sample set's).
+    static func samplingPlan(ofMetrics unit: PlannedUnit) throws -> SamplingPlan {
+        struct MetricsUnitSettings: Decodable { var samples: String }
+        let samples = try JSONDecoder().decode(MetricsUnitSettings.self, from: Data(unit.settings.utf8)).samples
+        return try JSONDecoder().decode(SamplesUnitSettings.self, from: Data(samples.utf8)).sampling
+    }
+
     private struct GANUnitSettings: Decodable { var gan: GANRunSettings }
     private struct SamplesUnitSettings: Decodable { var sampling: SamplingPlan }
     private struct ClassifierUnitSettings: Decodable { var classifier: ClassifierRunSettings }
+}
+
+/// The measured time of every unit a run folder has computed (`DIR/timings.csv`: id, kind, planned cost, seconds,
+/// threads; one line appended per unit, so shards sharing the folder append without rewriting it), and the
+/// estimate of what is left that they give: nothing is estimated before some unit of the kind was measured.
+public enum UnitTimings {
+    public static let fileName = "timings.csv"
+
+    public struct Entry: Sendable, Equatable {
+        public let id: String
+        public let kind: PlannedUnit.Kind
+        public let cost: Double
+        public let seconds: Double
+        public let threads: Int
+    }
+
+    static func append(_ unit: PlannedUnit, seconds: Double, threads: Int, output: String) throws {
+        let path = (output as NSString).appendingPathComponent(fileName)
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: Data("id,kind,cost,seconds,threads\n".utf8))
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw ExperimentError("\(path): cannot append") }
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(String(format: "%@,%@,%.0f,%.3f,%d\n", unit.id, unit.kind.rawValue, unit.cost, seconds, threads).utf8))
+    }
+
+    /// The entries of a run folder (none when it has no timings yet); the last line of a unit counts.
+    public static func read(_ output: String) -> [Entry] {
+        guard let text = try? String(contentsOfFile: (output as NSString).appendingPathComponent(fileName), encoding: .utf8) else { return [] }
+        var byID: [String: Entry] = [:]
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",").map(String.init)
+            guard fields.count == 5, let kind = PlannedUnit.Kind(rawValue: fields[1]), let cost = Double(fields[2]),
+                  let seconds = Double(fields[3]), let threads = Int(fields[4]) else { continue }
+            byID[fields[0]] = Entry(id: fields[0], kind: kind, cost: cost, seconds: seconds, threads: threads)
+        }
+        return Array(byID.values)
+    }
+
+    /// Seconds the `units` should take at `threads`, from the measured seconds per planned cost of each kind at that
+    /// thread count; nil when a kind among them has no measurement.
+    public static func estimate(_ units: [PlannedUnit], from entries: [Entry], threads: Int) -> Double? {
+        var rate: [PlannedUnit.Kind: Double] = [:]
+        for kind in Set(units.map(\.kind)) {
+            let measured = entries.filter { $0.kind == kind && $0.threads == threads }
+            let cost = measured.map(\.cost).reduce(0, +)
+            guard cost > 0 else { return nil }
+            rate[kind] = measured.map(\.seconds).reduce(0, +) / cost
+        }
+        return units.map { $0.cost * rate[$0.kind]! }.reduce(0, +)
+    }
 }
 
 /// Shard i of n (1-based) of a plan: `--shard 2/4`.

@@ -1,5 +1,6 @@
 import Classifiers
 import Foundation
+import Metrics
 import ResultStore
 import Statistics
 
@@ -13,24 +14,49 @@ public struct ExperimentSummary: Sendable {
         public let ratio: Double?
         public let seeds: [UInt64]
         public let accuracies: [Double]
+        /// Per seed, the test accuracy of each class.
+        public let perClassAccuracies: [[Double]]
+        /// Per seed, the mean test accuracy of the protocol's minority classes (nil without minority classes).
+        public let minorityAccuracies: [Double]?
         public var mean: Double { Summaries.mean(accuracies) }
         public var std: Double { Summaries.standardDeviation(accuracies) }
         public var interval: Interval? { Summaries.tInterval(accuracies) }
         public var label: String { "\(arm) K=\(perClass)" + (ratio.map { " r=\(ExperimentPlan.format($0))" } ?? "") }
     }
 
+    /// What a comparison measures: overall test accuracy, or the mean test accuracy of the minority classes (the
+    /// headline of an imbalanced split).
+    public enum Measure: Sendable, Equatable {
+        case accuracy
+        case minorityClasses([Int])
+    }
+
     public struct Comparison: Sendable {
         public let cell: Cell
         public let baseline: Cell
+        public let measure: Measure
         public let statistics: PairedComparison
         public var verdict: Verdict { statistics.verdict() }
 
-        /// "gan K=50 r=1 vs original: +0.0123 [0.0040, 0.0206], Holm p 0.012, d_z 1.9 (5 seeds): helps".
+        /// "gan K=50 r=1 vs original: +0.0123 [0.0040, 0.0206], Holm p 0.012, d_z 1.9 (5 seeds): helps"; for the
+        /// minority classes "gan K=200 r=1 vs original, minority classes 3, 5: ...".
         public var sentence: String {
             let s = statistics
             let interval = s.tInterval.map { String(format: " [%+.4f, %+.4f]", $0.lower, $0.upper) } ?? ""
-            return String(format: "%@ vs %@: %+.4f%@, Holm p %.3g, d_z %.2f (%d seeds): %@", cell.label, baseline.arm, s.meanDifference,
-                          interval, s.adjustedP, s.cohensDz, s.pairs, verdict.description)
+            return String(format: "%@ vs %@%@: %+.4f%@, Holm p %.3g, d_z %.2f (%d seeds): %@", cell.label, baseline.arm, measureText,
+                          s.meanDifference, interval, s.adjustedP, s.cohensDz, s.pairs, verdict.description)
+        }
+
+        var measureText: String {
+            switch measure {
+            case .accuracy: return ""
+            case let .minorityClasses(classes): return ", minority classes \(classes.map(String.init).joined(separator: ", "))"
+            }
+        }
+
+        /// The group name in run.h5.
+        var name: String {
+            ("\(cell.label)_vs_\(baseline.arm)" + (measure == .accuracy ? "" : "_minority")).replacingOccurrences(of: " ", with: "_")
         }
     }
 
@@ -57,13 +83,34 @@ public struct ExperimentSummary: Sendable {
         }
     }
 
+    /// A GAN's samples (the same GAN and sampling settings at one K) measured over the seeds: the generative
+    /// metrics against the real test set, and the CAS when a synthetic-only arm trained on them.
+    public struct GANQuality: Sendable {
+        /// "cgan-1a2b3c4d K=10", or "floor" for the real training images.
+        public let group: String
+        /// Arms that trained on these samples.
+        public let arms: [String]
+        public let seeds: [UInt64]
+        /// Per metric (`MetricsReport.headline` names), the value of each seed.
+        public let values: [(name: String, perSeed: [Double])]
+        /// The synthetic-only arm on these samples, if the protocol has one.
+        public let cas: Cell?
+
+        public func mean(_ name: String) -> Double? {
+            values.first { $0.name == name }.map { Summaries.mean($0.perSeed) }
+        }
+    }
+
     public let cells: [Cell]
     public let comparisons: [Comparison]
     public let equivalents: [Equivalent]
+    /// The real-data floor first (when the protocol has GAN arms), then each GAN group.
+    public let quality: [GANQuality]
 
     /// Reads the finished classifier units of `plan` under `output`.
     public init(_ p: ExperimentProtocol, plan: ExperimentPlan, output: String) throws {
-        var byCell: [String: (arm: String, perClass: Int, ratio: Double?, results: [(UInt64, Double)])] = [:]
+        typealias SeedResult = (seed: UInt64, accuracy: Double, perClass: [Double])
+        var byCell: [String: (arm: String, perClass: Int, ratio: Double?, results: [SeedResult])] = [:]
         var order: [String] = []
         for unit in plan.units where unit.kind == .classifier {
             let file = (output as NSString).appendingPathComponent("units/\(unit.id).h5")
@@ -75,26 +122,57 @@ public struct ExperimentSummary: Sendable {
                 order.append(key)
                 byCell[key] = (unit.arm ?? "", unit.perClass, unit.ratio, [])
             }
-            byCell[key]!.results.append((unit.seed, accuracy))
+            byCell[key]!.results.append((unit.seed, accuracy, try TrainingRunFile.perClassAccuracy(file, seed: unit.seed)))
         }
+        let minority = p.split.minority.keys.sorted()
         cells = order.map { key in
             let entry = byCell[key]!
-            let sorted = entry.results.sorted { $0.0 < $1.0 }
-            return Cell(arm: entry.arm, perClass: entry.perClass, ratio: entry.ratio, seeds: sorted.map(\.0), accuracies: sorted.map(\.1))
+            let sorted = entry.results.sorted { $0.seed < $1.seed }
+            let minorityAccuracies = minority.isEmpty ? nil : sorted.map { result in
+                Summaries.mean(minority.map { result.perClass[$0] })
+            }
+            return Cell(arm: entry.arm, perClass: entry.perClass, ratio: entry.ratio, seeds: sorted.map(\.seed), accuracies: sorted.map(\.accuracy),
+                        perClassAccuracies: sorted.map(\.perClass), minorityAccuracies: minorityAccuracies)
         }
         var comparisons: [Comparison] = []
-        for baselineName in ["original", "traditional"] {
-            for cell in cells where cell.arm != baselineName && !(baselineName == "traditional" && cell.arm == "original") {
-                guard let baseline = cells.first(where: { $0.arm == baselineName && $0.perClass == cell.perClass }),
-                      baseline.seeds == cell.seeds else { continue }
-                let statistics = PairedComparison(arm: cell.accuracies, baseline: baseline.accuracies,
-                                                  bootstrapSeed: p.firstSeed &+ UInt64(comparisons.count))
-                comparisons.append(Comparison(cell: cell, baseline: baseline, statistics: statistics))
+        let measures: [Measure] = [.accuracy] + (minority.isEmpty ? [] : [.minorityClasses(minority)])
+        for measure in measures {
+            for baselineName in ["original", "traditional"] {
+                for cell in cells where cell.arm != baselineName && !(baselineName == "traditional" && cell.arm == "original") {
+                    guard let baseline = cells.first(where: { $0.arm == baselineName && $0.perClass == cell.perClass }),
+                          baseline.seeds == cell.seeds else { continue }
+                    let (arm, base) = measure == .accuracy ? (cell.accuracies, baseline.accuracies)
+                        : (cell.minorityAccuracies!, baseline.minorityAccuracies!)
+                    let statistics = PairedComparison(arm: arm, baseline: base, bootstrapSeed: p.firstSeed &+ UInt64(comparisons.count))
+                    comparisons.append(Comparison(cell: cell, baseline: baseline, measure: measure, statistics: statistics))
+                }
             }
         }
         let adjusted = PairedComparison.holm(comparisons.map(\.statistics))
-        self.comparisons = zip(comparisons, adjusted).map { Comparison(cell: $0.cell, baseline: $0.baseline, statistics: $1) }
+        self.comparisons = zip(comparisons, adjusted).map {
+            Comparison(cell: $0.cell, baseline: $0.baseline, measure: $0.measure, statistics: $1)
+        }
         equivalents = Self.equivalents(cells, bootstrapSeed: p.firstSeed)
+        quality = try Self.quality(plan: plan, cells: cells, output: output)
+    }
+
+    static func quality(plan: ExperimentPlan, cells: [Cell], output: String) throws -> [GANQuality] {
+        let metricsUnits = plan.units.filter { $0.kind == .metrics }
+        let groups = metricsUnits.compactMap(\.group).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let samplesGroup = Dictionary(plan.units.filter { $0.kind == .samples }.map { ($0.id, $0.group ?? "") }, uniquingKeysWith: { a, _ in a })
+        return try groups.map { group in
+            let units = metricsUnits.filter { $0.group == group }.sorted { $0.seed < $1.seed }
+            let tables = try units.map { try MetricsReport.headline((output as NSString).appendingPathComponent("units/\($0.id).h5")) }
+            let values = tables.first.map { first in
+                first.indices.map { index in (first[index].name, tables.map { $0[index].value }) }
+            } ?? []
+            let users = plan.units.filter { $0.kind == .classifier && $0.dependencies.contains { samplesGroup[$0] == group } }
+            let arms = users.compactMap(\.arm).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            let cas = users.first { $0.arm == "synthetic-only" }.flatMap { unit in
+                cells.first { $0.arm == "synthetic-only" && $0.perClass == unit.perClass && $0.ratio == unit.ratio }
+            }
+            return GANQuality(group: group, arms: arms, seeds: units.map(\.seed), values: values, cas: cas)
+        }
     }
 
     /// Each `gan` cell against the `original` and `more-real` cells of its K over the same seeds.
@@ -128,11 +206,22 @@ public struct ExperimentSummary: Sendable {
             try group.setAttribute("mean", cell.mean)
             try group.setAttribute("std", cell.std)
             try group.setAttribute("ci95", [cell.interval?.lower ?? .nan, cell.interval?.upper ?? .nan])
+            let classes = cell.perClassAccuracies.first?.count ?? 0
+            try group.write("per_class_accuracy", cell.perClassAccuracies.flatMap { $0 }, shape: [cell.seeds.count, classes])
+            if let minority = cell.minorityAccuracies {
+                try group.write("minority_accuracy", minority, shape: [minority.count])
+                try group.setAttribute("minority_mean", Summaries.mean(minority))
+            }
         }
         for comparison in comparisons {
             let s = comparison.statistics
-            let name = "\(comparison.cell.label)_vs_\(comparison.baseline.arm)".replacingOccurrences(of: " ", with: "_")
-            let group = try file.root.createGroup("comparisons/\(name)")
+            let group = try file.root.createGroup("comparisons/\(comparison.name)")
+            switch comparison.measure {
+            case .accuracy: try group.setAttribute("measure", "accuracy")
+            case let .minorityClasses(classes):
+                try group.setAttribute("measure", "minority-class accuracy")
+                try group.setAttribute("minority_classes", classes.map(Int64.init))
+            }
             try group.setAttribute("arm", comparison.cell.arm)
             try group.setAttribute("baseline", comparison.baseline.arm)
             try group.setAttribute("mean_difference", s.meanDifference)
@@ -152,6 +241,16 @@ public struct ExperimentSummary: Sendable {
             try group.setAttribute("probability_of_improvement", s.probabilityOfImprovement)
             try group.setAttribute("verdict", comparison.verdict.description)
             try group.setAttribute("sentence", comparison.sentence)
+        }
+        for item in quality {
+            let group = try file.root.createGroup("gan_quality/\(item.group.replacingOccurrences(of: " ", with: "_"))")
+            try group.setAttribute("arms", item.arms)
+            try group.write("seeds", item.seeds.map { Int64(bitPattern: $0) }, shape: [item.seeds.count])
+            for (name, perSeed) in item.values {
+                try group.write(name, perSeed, shape: [perSeed.count])
+                try group.setAttribute("\(name)_mean", Summaries.mean(perSeed))
+            }
+            try group.setAttribute("cas_mean", item.cas?.mean ?? .nan)
         }
         for item in equivalents {
             let e = item.equivalent

@@ -32,7 +32,7 @@ struct BaselineCommand: ParsableCommand {
     @Option(help: "Folder of the baselines (default: ./Baselines, else the one beside the package that built augbench).")
     var baselines: String?
 
-    @Flag(help: "Write NAME.expected.yaml from this run (maintainers; needs a fresh --output).")
+    @Flag(help: "Write NAME.expected.yaml from this run (maintainers; every unit timed at this thread count).")
     var record = false
 
     @OptionGroup var global: GlobalOptions
@@ -65,13 +65,16 @@ struct BaselineCommand: ParsableCommand {
         RunCommand.printSummary(summary, output: output, console: console)
         console.info(String(format: "%d units computed, %d reused, %.0f s", computed, plan.units.count - computed, seconds))
         if record {
-            guard computed == plan.units.count else {
-                throw ExperimentError("--record needs a fresh --output: \(plan.units.count - computed) units were reused, so \(Int(seconds)) s "
-                                      + "is not the baseline's wall time")
+            // The wall time is the sum of the units' measured times, so a run resumed over several sessions records
+            // the same figure as one in a single go; every unit must have been timed, at this thread count.
+            let timings = UnitTimings.read(output).filter { entry in plan.units.contains { $0.id == entry.id } }
+            guard timings.count == plan.units.count, timings.allSatisfy({ $0.threads == global.threads }) else {
+                throw ExperimentError("--record: \(output) holds \(timings.count) of \(plan.units.count) units timed at \(global.threads) threads; "
+                                      + "record from a folder whose every unit this version ran at that thread count")
             }
             let measurement = BaselineExpectation.Measurement(
                 command: "augbench baseline \(name) --record --threads \(global.threads)", date: Self.today(), version: AugBenchVersion.current,
-                threads: global.threads, wallSeconds: Int(seconds.rounded()), machine: Self.machine())
+                threads: global.threads, wallSeconds: Int(timings.map(\.seconds).reduce(0, +).rounded()), machine: Self.machine())
             try baseline.record(summary, protocol: p, measurement: measurement)
             console.info("wrote \(baseline.expectedPath)")
             return

@@ -83,21 +83,14 @@ struct MetricsCompute: ParsableCommand {
     func run() throws {
         let console = global.makeLogger()
         Threads.configure(global.threads)
-        let model = try FeatureExtractor.load(path: extractor)
-        console.info("extractor \(model.name) (\(model.checksum.prefix(12)))")
         var featureSettings = FeatureSetSettings()
         (featureSettings.maxSamples, featureSettings.seed, featureSettings.useCache) = (maxSamples, seed, !noCache)
         var settings = MetricsReport.Settings()
         (settings.kidSubsets, settings.kidSubsetSize, settings.seed) = (kidSubsets, kidSubsetSize, seed)
-        let log: (String) -> Void = { console.info($0) }
-        let realSet = try FeatureSet.make(DatasetSource.resolve(real, subset: realSubset, defaultSubset: .test), extractor: model,
-                                          settings: featureSettings, stream: 1, log: log)
-        let generatedSet = try FeatureSet.make(DatasetSource.resolve(generated, subset: generatedSubset), extractor: model,
-                                               settings: featureSettings, stream: 2, log: log)
-        let report = try realSet.metrics(against: generatedSet, settings: settings, warn: { console.warning($0) })
-        try report.write(to: output, extractorName: model.name, extractorChecksum: model.checksum, real: realSet.images.source,
-                         generated: generatedSet.images.source, settings: settings,
-                         features: saveFeatures ? (realSet.features, generatedSet.features) : nil)
+        let (report, realSet, _) = try MetricsRun.run(
+            real: DatasetSource.resolve(real, subset: realSubset, defaultSubset: .test), generated: DatasetSource.resolve(generated, subset: generatedSubset),
+            extractor: extractor, features: featureSettings, settings: settings, output: output, saveFeatures: saveFeatures,
+            log: { console.info($0) }, warn: { console.warning($0) })
         print(String(format: "FID        %10.4f", report.fid))
         print(String(format: "KID        %10.6f +- %.6f  (%d subsets of %d)", report.kid.mean, report.kid.std, report.kid.subsets, report.kid.subsetSize))
         print(String(format: "IS         %10.4f +- %.4f", report.inceptionScore.mean, report.inceptionScore.std))

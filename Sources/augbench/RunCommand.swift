@@ -72,10 +72,21 @@ struct RunCommand: ParsableCommand {
         let plan = try ExperimentPlan(p)
         let counts = plan.counts
         console.info("\(p.name): \(plan.units.count) units (\(counts[.gan] ?? 0) GANs, \(counts[.samples] ?? 0) sample sets, "
-                     + "\(counts[.classifier] ?? 0) classifiers) over \(p.split.perClass.values.count) K x \(p.seeds) seeds")
+                     + "\(counts[.metrics] ?? 0) metric sets, \(counts[.classifier] ?? 0) classifiers) over \(p.split.perClass.values.count) K x \(p.seeds) seeds")
         if dryRun {
             let units = shard.map { plan.shard($0.index, of: $0.count) } ?? plan.units
             for unit in units { print("\(unit.id)  \(unit.checksum.prefix(12))") }
+            let pending = try ExperimentRunner.pendingUnits(ExperimentPlan(p), output: output).filter { unit in units.contains { $0.id == unit.id } }
+            let timings = UnitTimings.read(output)
+            if pending.isEmpty {
+                console.info("every unit is done in \(output)")
+            } else if let seconds = UnitTimings.estimate(pending, from: timings, threads: global.threads) {
+                console.info("\(pending.count) units to run: about \(ProgressBar.clock(seconds)) at \(global.threads) threads "
+                             + "(from \(timings.count) units timed in \(output))")
+            } else {
+                console.info("\(pending.count) units to run; no estimate: \(output) holds no timed unit of every kind at \(global.threads) threads "
+                             + "(the progress line gives an ETA once units finish; Baselines/*.expected.yaml give measured wall times)")
+            }
             return
         }
         var progress = UnitProgress(label: p.name, quiet: global.quiet, console: console)
@@ -98,6 +109,17 @@ struct RunCommand: ParsableCommand {
         }
         for comparison in summary.comparisons { print(comparison.sentence) }
         for equivalent in summary.equivalents { print(equivalent.sentence) }
+        if !summary.quality.isEmpty {
+            print("\nGAN samples against the real test set (embedded extractor; floor: 10,000 real training images), mean over seeds:")
+            print("samples".padding(toLength: 24, withPad: " ", startingAt: 0) + "      FID       KID  precision  recall  density  coverage     CAS")
+            for q in summary.quality {
+                let numbers = ["fid", "kid_mean", "precision", "recall", "density", "coverage"].map { q.mean($0) ?? .nan }
+                let cas = q.cas.map { String(format: "%7.4f", $0.mean) } ?? "      -"
+                print(q.group.padding(toLength: 24, withPad: " ", startingAt: 0)
+                      + String(format: " %8.2f  %8.4f  %9.4f  %6.4f  %7.4f  %8.4f ", numbers[0], numbers[1], numbers[2], numbers[3], numbers[4], numbers[5])
+                      + cas)
+            }
+        }
         console.info("wrote \((output as NSString).appendingPathComponent("run.h5"))")
     }
 }

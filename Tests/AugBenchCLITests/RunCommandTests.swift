@@ -27,7 +27,7 @@ final class RunCommandTests: CLITestCase {
         let output = path(folder, "run")
         let dry = try augbench("run", protocolFile, "--output", output, "--dry-run")
         XCTAssertEqual(dry.status, 0, dry.standardError)
-        XCTAssertTrue(dry.standardError.contains("tiny: 6 units (0 GANs, 0 sample sets, 6 classifiers)"), dry.standardError)
+        XCTAssertTrue(dry.standardError.contains("tiny: 6 units (0 GANs, 0 sample sets, 0 metric sets, 6 classifiers)"), dry.standardError)
         XCTAssertTrue(dry.standardOutput.contains("classifier/traditional/K4/seed2"), dry.standardOutput)
         XCTAssertFalse(FileManager.default.fileExists(atPath: output), "a dry run writes nothing")
 
@@ -62,6 +62,7 @@ final class RunCommandTests: CLITestCase {
         try """
             name: killed
             dataset: \(folder)
+            gan_metrics: false          # 8 x 8 images: the embedded extractor reads 28 x 28
             split: {per_class: 4, validation_per_class: 2}
             seeds: 2
             classifier: {steps: 6, evaluate_every: 3, select_best_validation: true, batch_size: 4}

@@ -68,6 +68,8 @@ final class ProtocolTests: XCTestCase {
         XCTAssertEqual(plan.counts[.gan], 2 * 2 * 2)
         XCTAssertEqual(plan.counts[.samples], 2 * 2 * 2)
         XCTAssertEqual(plan.counts[.classifier], 2 * 2 * 10)
+        XCTAssertEqual(plan.counts[.metrics], 2 * 2 * 2 + 1, "each sample set's metrics, and the real-data floor once")
+        XCTAssertEqual(try ExperimentPlan(try decode(protocolText + "gan_metrics: false\n")).counts[.metrics], nil)
         let cutmix = try XCTUnwrap(plan.units.first { $0.id == "classifier/cutmix/K10/seed0" })
         XCTAssertTrue(cutmix.settings.contains("\"mixing\":\"cutmix=1.0\""), cutmix.settings)
         XCTAssertFalse(try XCTUnwrap(plan.units.first { $0.id == "classifier/original/K10/seed0" }).settings.contains("mixing"))

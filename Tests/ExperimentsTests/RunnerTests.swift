@@ -2,16 +2,18 @@ import Classifiers
 import Datasets
 import Experiments
 import Foundation
+import Metrics
 import ResultStore
 import TestSupport
 import XCTest
 
 /// A small protocol run end to end in one process: units in their own files, resume, statistics in run.h5.
 final class RunnerTests: XCTestCase {
-    /// Three classes of 8x8 images; per seed a GAN, its samples and four classifiers.
+    /// Three classes of 28 x 28 images (what the embedded extractor reads); per seed a GAN, its samples, their
+    /// metrics and four classifiers; once the real-data floor.
     private func tinyProtocol(in folder: String) throws -> ExperimentProtocol {
-        try Fixtures.writeIDXDataset(in: folder, prefix: "train", count: 60, side: 8)
-        try Fixtures.writeIDXDataset(in: folder, prefix: "t10k", count: 30, side: 8)
+        try Fixtures.writeIDXDataset(in: folder, prefix: "train", count: 60, side: 28)
+        try Fixtures.writeIDXDataset(in: folder, prefix: "t10k", count: 30, side: 28)
         let text = """
             name: tiny
             dataset: \(folder)
@@ -38,7 +40,14 @@ final class RunnerTests: XCTestCase {
         let summary = try ExperimentRunner.run(p, output: output, threads: 1) { event in
             if case let .unitStarted(_, _, unit, _) = event { started.append(unit.id) }
         }
-        XCTAssertEqual(started.count, 3 * (1 + 1 + 4), "per seed: a GAN, its samples and four classifiers")
+        XCTAssertEqual(started.count, 3 * (1 + 1 + 1 + 4) + 1, "per seed: a GAN, its samples, their metrics and four classifiers; the floor")
+        XCTAssertEqual(summary.quality.map { $0.group.hasPrefix("cgan-") && $0.group.hasSuffix(" K=4") || $0.group == "floor" }, [true, true])
+        XCTAssertEqual(summary.quality.last?.group, "floor")
+        let quality = try XCTUnwrap(summary.quality.first { $0.group != "floor" })
+        XCTAssertEqual(quality.arms, ["gan"])
+        XCTAssertEqual(quality.seeds, [0, 1, 2])
+        let fid = try XCTUnwrap(quality.values.first { $0.name == "fid" }).perSeed
+        XCTAssertEqual(fid[1], try MetricsReport.headline(path(output, "units/\(try XCTUnwrap(ExperimentPlan(p).units.first { $0.kind == .metrics && $0.seed == 1 }).id).h5"))[0].value)
         XCTAssertEqual(summary.cells.map(\.label), ["original K=4", "traditional K=4", "gan K=4 r=0.5", "more-real K=4 r=1"])
         XCTAssertEqual(summary.cells.map(\.seeds), [[UInt64]](repeating: [0, 1, 2], count: 4))
         XCTAssertEqual(summary.comparisons.map { "\($0.cell.arm)-\($0.baseline.arm)" },
@@ -115,7 +124,7 @@ final class RunnerTests: XCTestCase {
         let merged = try ExperimentRunner.merge(shards: shardFolders, output: path(folder, "merged"))
         XCTAssertEqual(merged.cells.map(\.label), whole.cells.map(\.label))
         XCTAssertEqual(merged.cells.map { $0.accuracies.map(\.bitPattern) }, whole.cells.map { $0.accuracies.map(\.bitPattern) })
-        XCTAssertEqual(merged.comparisons.map(\.statistics.adjustedP), whole.comparisons.map(\.statistics.adjustedP))
+        XCTAssertEqual(merged.comparisons.map(\.statistics.adjustedP.bitPattern), whole.comparisons.map(\.statistics.adjustedP.bitPattern))
         for unit in try ExperimentPlan(p).units where unit.kind == .classifier {
             let (a, b) = (path(folder, "whole/units/\(unit.id).h5"), path(folder, "merged/units/\(unit.id).h5"))
             let (fa, fb) = (try HDF5File.open(a), try HDF5File.open(b))
@@ -132,5 +141,41 @@ final class RunnerTests: XCTestCase {
         for index in 1...3 { _ = try ExperimentRunner.run(p, output: shared, shard: Shard(index: index, of: 3), threads: 1) }
         let inPlace = try ExperimentRunner.merge(shards: [shared], output: shared)
         XCTAssertEqual(inPlace.cells.map { $0.accuracies.map(\.bitPattern) }, whole.cells.map { $0.accuracies.map(\.bitPattern) })
+    }
+
+    /// An imbalanced split: the minority classes' accuracy is compared too (the headline), in the same Holm family.
+    func testAMinoritySplitComparesTheMinorityClassesAccuracy() throws {
+        let folder = try makeTemporaryFolder()
+        try Fixtures.writeIDXDataset(in: folder, prefix: "train", count: 60, side: 8)
+        try Fixtures.writeIDXDataset(in: folder, prefix: "t10k", count: 30, side: 8)
+        let text = """
+            name: minority
+            dataset: \(folder)
+            split: {per_class: 6, minority: {1: 2}, validation_per_class: 2}
+            seeds: 3
+            gan_metrics: false
+            classifier: {steps: 4, evaluate_every: 2, select_best_validation: true, batch_size: 4}
+            arms:
+              - original
+              - gan:
+                  gan: {variant: cgan, steps: 2, batch_size: 6}
+                  sampling: {per_class: 4, classifier_epochs: 2}
+                  synthetic_classes: minority
+            """
+        let p = try SettingsFile.decode(ExperimentProtocol.self, yaml: text, path: "minority.yaml")
+        let output = path(folder, "run")
+        let summary = try ExperimentRunner.run(p, output: output, threads: 1)
+        let gan = try XCTUnwrap(summary.cells.first { $0.arm == "gan" })
+        XCTAssertEqual(try TrainingRunFile.composition(path(output, "units/classifier/gan/K6/r1/seed0.h5"), seed: 0).syntheticPerClass, [0, 4, 0])
+        XCTAssertEqual(gan.minorityAccuracies, gan.perClassAccuracies.map { $0[1] }, "one minority class: its own accuracy")
+        XCTAssertEqual(summary.comparisons.map(\.measure), [.accuracy, .minorityClasses([1])])
+        XCTAssertTrue(summary.comparisons[1].sentence.contains("vs original, minority classes 1:"), summary.comparisons[1].sentence)
+        XCTAssertEqual(summary.comparisons[1].statistics.familySize, 2)
+        let run = try HDF5File.open(path(output, "run.h5"))
+        defer { run.close() }
+        XCTAssertEqual(try run.root.group("comparisons/gan_K=6_r=1_vs_original_minority").stringAttribute("measure"), "minority-class accuracy")
+        let perClass = try run.root.group("cells/gan_K=6_r=1").read("per_class_accuracy", as: Double.self)
+        XCTAssertEqual(perClass.shape, [3, 3])
+        XCTAssertEqual(perClass.values, gan.perClassAccuracies.flatMap { $0 })
     }
 }

@@ -41,6 +41,7 @@ struct RunCommand: ParsableCommand {
               augbench run quick.yaml --output runs/quick
               augbench run quick.yaml --output runs/quick --shard 1/2 & augbench run quick.yaml --output runs/quick --shard 2/2
               augbench merge runs/quick
+              augbench run quick.yaml --output runs/quick --jobs 2 --threads 1
             """
     )
 
@@ -57,12 +58,18 @@ struct RunCommand: ParsableCommand {
                                valueName: "i/n"))
     var shard: String?
 
+    @Option(help: ArgumentHelp("Run the units as N processes at once (the plan's N shards, each with --threads), then gather. "
+                               + "Results equal a run in one process at the same --threads.", valueName: "N"))
+    var jobs = 1
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
         if let shard {
             do { _ = try Shard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
         }
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be in 1...64, got \(jobs)") }
+        guard jobs == 1 || shard == nil else { throw ValidationError("--jobs and --shard do not go together (--jobs runs its own shards)") }
     }
 
     func run() throws {
@@ -96,9 +103,45 @@ struct RunCommand: ParsableCommand {
             console.info("shard \(shard): \(units.count) units done in \(output); when every shard is done: augbench merge \(output)")
             return
         }
+        if jobs > 1 {
+            let summary = try runParallel(p, console: console)
+            RunCommand.printSummary(summary, output: output, console: console)
+            return
+        }
         let summary = try ExperimentRunner.run(p, output: output, threads: global.threads) { progress.handle($0) }
         progress.finish()
         RunCommand.printSummary(summary, output: output, console: console)
+    }
+
+    /// `jobs` child processes, shard i of `jobs` each, into the same folder; then the gathering. A shard keeps a GAN
+    /// with everything that reads it, so the children never wait for each other.
+    private func runParallel(_ p: ExperimentProtocol, console: Console) throws -> ExperimentSummary {
+        let started = Date()
+        console.info("running \(jobs) shards at once, \(global.threads) thread(s) each")
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var children: [(shard: Int, process: Process, log: URL)] = []
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        for index in 1...jobs {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = ["run", protocolFile, "--output", output, "--shard", "\(index)/\(jobs)", "--threads", "\(global.threads)"]
+            let log = URL(fileURLWithPath: output).appendingPathComponent("shard-\(index)-of-\(jobs).log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: log)
+            (process.standardOutput, process.standardError) = (handle, handle)
+            try process.run()
+            children.append((index, process, log))
+        }
+        for child in children {
+            child.process.waitUntilExit()
+            guard child.process.terminationStatus == 0 else {
+                let last = (try? String(contentsOf: child.log, encoding: .utf8))?.split(separator: "\n").last.map(String.init) ?? ""
+                throw ExperimentError("shard \(child.shard)/\(jobs) failed (\(child.log.path)): \(last)")
+            }
+            console.info(String(format: "shard %d/%d done (%.0f s)", child.shard, jobs, Date().timeIntervalSince(started)))
+            try? FileManager.default.removeItem(at: child.log)
+        }
+        return try ExperimentRunner.merge(shards: [output], output: output)
     }
 
     static func printSummary(_ summary: ExperimentSummary, output: String, console: Console) {

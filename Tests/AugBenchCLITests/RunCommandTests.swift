@@ -48,6 +48,11 @@ final class RunCommandTests: CLITestCase {
         XCTAssertEqual(merged.status, 0, merged.standardError)
         XCTAssertEqual(merged.standardOutput, run.standardOutput)
         assertFailsWithOneLine(try augbench("run", protocolFile, "--output", sharded, "--shard", "3/2"), ["--shard", "3/2"])
+        // Two processes at once: the same report again.
+        let parallel = try augbench("run", protocolFile, "--output", path(folder, "parallel"), "--threads", "1", "--jobs", "2")
+        XCTAssertEqual(parallel.status, 0, parallel.standardError)
+        XCTAssertEqual(parallel.standardOutput, run.standardOutput)
+        XCTAssertTrue(parallel.standardError.contains("shard 2/2 done"), parallel.standardError)
         assertFailsWithOneLine(try augbench("merge", folder), ["\(folder) is not a run folder"])
 
         try "name: tiny\ndataset: \(folder)\nsplit: {per_class: 4}\nseeds: 3\narms: [original, mixp]\n"

@@ -1,4 +1,5 @@
 import Foundation
+import ResultStore
 import Tensors
 
 /// Batch-level augmentation that mixes every image with another image of the same batch and mixes their labels
@@ -10,7 +11,7 @@ import Tensors
 ///   at the borders, is pasted from x_{i-1}; lambda becomes 1 - (box area / image area).
 /// The training loss is then lambda CE(y_i) + (1 - lambda) CE(y_{i-1}).
 /// In settings and options: `mixup`, `cutmix` (alpha 1, torchvision's default) or `mixup=0.2`.
-public enum BatchMixing: Sendable, Equatable, Codable, CustomStringConvertible {
+public enum BatchMixing: Sendable, Equatable, TextSetting {
     case mixup(alpha: Double)
     case cutmix(alpha: Double)
 
@@ -47,20 +48,6 @@ public enum BatchMixing: Sendable, Equatable, Codable, CustomStringConvertible {
         case "cutmix": self = .cutmix(alpha: alpha)
         default: throw AugmentationError("unknown batch mixing '\(text)' (known: mixup, cutmix, with an optional =alpha)")
         }
-    }
-
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do {
-            try self.init(parsing: text)
-        } catch {
-            throw DecodingError.dataCorrupted(DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "\(error)"))
-        }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
     }
 
     /// Mixes `batch` (N, C, H, W) in place, using `scratch` for the rolled copy, and returns lambda: the weight of

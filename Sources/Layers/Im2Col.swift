@@ -110,14 +110,14 @@ func addRow(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Fl
 func batchToChannelMajor(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int) {
     let parts = Threads.ranges(channels)
     Threads.parallelFor(parts.count) { chunk in
-        batchToChannelMajorRows(source, target, batch: batch, channels: parts[chunk], plane: plane)
+        batchToChannelMajorRows(source, target, batch: batch, channels: parts[chunk], channelCount: channels, plane: plane)
     }
 }
 
-/// The channels `channels` of `batchToChannelMajor`, on the calling thread.
+/// The channels `channels` of `batchToChannelMajor`, on the calling thread; `channelCount` is the number of
+/// channels of each source image (the stride between images), whatever part of them this call copies.
 func batchToChannelMajorRows(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, batch: Int,
-                             channels: Range<Int>, channelCount: Int? = nil, plane: Int) {
-    let total = channelCount ?? channels.upperBound
+                             channels: Range<Int>, channelCount total: Int, plane: Int) {
     for c in channels {
         for n in 0..<batch {
             (target + (c * batch + n) * plane).update(from: source + (n * total + c) * plane, count: plane)

@@ -77,7 +77,7 @@ public enum ExperimentRunner {
 
     /// Statistics over the finished classifier units, written to `run.h5`; an error names the first missing unit.
     public static func gather(_ p: ExperimentProtocol, plan: ExperimentPlan, output: String) throws -> ExperimentSummary {
-        let missing = try plan.units.filter { try !isFinished($0, output: output) }
+        let missing = try pendingUnits(plan, output: output)
         if let first = missing.first {
             throw ExperimentError("\(missing.count) of \(plan.units.count) units are not done yet (first: \(first.id))")
         }

@@ -14,7 +14,8 @@ struct BaselineCommand: ParsableCommand {
             it exits non-zero when a mean falls outside its tolerance (with the same thread count the run is \\
             bit-identical; with another, a reproduction is held to 3 standard errors of a difference of means). \\
             `augbench baseline list` shows the baselines. Maintainers: `--record` writes the expected results \\
-            from a run in a fresh OUTPUT (every unit computed, so the wall time is the baseline's).
+            from a finished run whose every unit was timed at this thread count (the wall time recorded is the \\
+            sum of the units' times, so a run resumed across sessions records the same figure).
 
             Examples:
               augbench baseline list

@@ -41,7 +41,8 @@ public struct Baseline: Sendable {
             throw ExperimentError("\(expectedPath) was measured with another version of \(protocolPath): record it again")
         }
         return try expected.cells.map { cell in
-            guard let measured = summary.cells.first(where: { $0.arm == cell.arm && $0.perClass == cell.perClass && $0.ratio == cell.ratio }),
+            guard let measured = summary.cells.first(where: { $0.arm == cell.arm && $0.perClass == cell.perClass && $0.ratio == cell.ratio
+                                                            && $0.classifierSetting == cell.classifierSetting }),
                   let values = cell.measure == .minorityClasses ? measured.minorityAccuracies : measured.accuracies else {
                 throw ExperimentError("the run has no cell \(cell.label) that \(expectedPath) expects")
             }
@@ -56,7 +57,8 @@ public struct Baseline: Sendable {
             for (measure, values) in [(BaselineExpectation.Measure.accuracy, cell.accuracies), (.minorityClasses, cell.minorityAccuracies)] {
                 guard let values else { continue }
                 let std = Summaries.standardDeviation(values)
-                cells.append(BaselineExpectation.Cell(arm: cell.arm, perClass: cell.perClass, ratio: cell.ratio, measure: measure, seeds: values.count,
+                cells.append(BaselineExpectation.Cell(arm: cell.arm, perClass: cell.perClass, ratio: cell.ratio, classifierSetting: cell.classifierSetting,
+                                                      measure: measure, seeds: values.count,
                                                       mean: Self.rounded(Summaries.mean(values)), std: Self.rounded(std),
                                                       tolerance: Self.rounded(BaselineExpectation.tolerance(std: std, seeds: values.count))))
             }
@@ -103,6 +105,8 @@ public struct BaselineExpectation: Codable, Sendable, Equatable {
         public var arm: String
         public var perClass: Int
         public var ratio: Double?
+        /// The classifier settings of a classifier sweep, empty without one.
+        public var classifierSetting = ""
         public var measure: Measure
         public var seeds: Int
         public var mean: Double
@@ -110,12 +114,29 @@ public struct BaselineExpectation: Codable, Sendable, Equatable {
         public var tolerance: Double
 
         public var label: String {
-            "\(arm) K=\(perClass)" + (ratio.map { " r=\(ExperimentPlan.format($0))" } ?? "") + (measure == .minorityClasses ? " minority" : "")
+            "\(arm) K=\(perClass)" + (classifierSetting.isEmpty ? "" : " \(classifierSetting)") + (ratio.map { " r=\(ExperimentPlan.format($0))" } ?? "")
+                + (measure == .minorityClasses ? " minority" : "")
+        }
+
+        public init(arm: String, perClass: Int, ratio: Double?, classifierSetting: String, measure: Measure, seeds: Int, mean: Double, std: Double,
+                    tolerance: Double) {
+            (self.arm, self.perClass, self.ratio, self.classifierSetting, self.measure) = (arm, perClass, ratio, classifierSetting, measure)
+            (self.seeds, self.mean, self.std, self.tolerance) = (seeds, mean, std, tolerance)
         }
 
         enum CodingKeys: String, CodingKey {
             case arm, ratio, measure, seeds, mean, std, tolerance
             case perClass = "per_class"
+            case classifierSetting = "classifier_setting"
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            try self.init(arm: c.decode(String.self, forKey: .arm), perClass: c.decode(Int.self, forKey: .perClass),
+                          ratio: c.decodeIfPresent(Double.self, forKey: .ratio), classifierSetting: c.decode(.classifierSetting, default: ""),
+                          measure: c.decode(Measure.self, forKey: .measure), seeds: c.decode(Int.self, forKey: .seeds),
+                          mean: c.decode(Double.self, forKey: .mean), std: c.decode(Double.self, forKey: .std),
+                          tolerance: c.decode(Double.self, forKey: .tolerance))
         }
     }
 
@@ -130,7 +151,7 @@ public struct BaselineExpectation: Codable, Sendable, Equatable {
     }
 
     /// The file's text: a header saying where it comes from, then one line per cell, numbers to four decimals.
-    func yaml(protocolPath: String) -> String {
+    public func yaml(protocolPath: String) -> String {
         func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
         var lines = [
             "# Expected results of \(protocolPath), written by `\(measured.command)` from the run it describes.",
@@ -148,8 +169,11 @@ public struct BaselineExpectation: Codable, Sendable, Equatable {
         ]
         for cell in cells {
             let ratio = cell.ratio.map { ", ratio: \(ExperimentPlan.format($0))" } ?? ""
-            lines.append(String(format: "  - {arm: %@, per_class: %d%@, measure: %@, seeds: %d, mean: %.4f, std: %.4f, tolerance: %.4f}",
-                                cell.arm, cell.perClass, ratio, cell.measure.rawValue, cell.seeds, cell.mean, cell.std, cell.tolerance))
+            let setting = cell.classifierSetting.isEmpty ? "" : ", classifier_setting: \(quoted(cell.classifierSetting))"
+            // A swept arm's label holds YAML's flow indicators ("gan[variant=dcgan]"): quoted then.
+            let arm = cell.arm.contains(where: { "[],{}:'\"#".contains($0) }) ? quoted(cell.arm) : cell.arm
+            lines.append(String(format: "  - {arm: %@, per_class: %d%@%@, measure: %@, seeds: %d, mean: %.4f, std: %.4f, tolerance: %.4f}",
+                                arm, cell.perClass, ratio, setting, cell.measure.rawValue, cell.seeds, cell.mean, cell.std, cell.tolerance))
         }
         return lines.joined(separator: "\n") + "\n"
     }

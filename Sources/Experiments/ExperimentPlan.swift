@@ -12,9 +12,13 @@ public struct PlannedUnit: Sendable, Equatable {
     public enum Kind: String, Sendable { case gan, samples, metrics, classifier }
 
     public let kind: Kind
-    /// "classifier/gan/K50/r0.5/seed3", "gan/K50/seed3/cgan-1a2b3c4d", ...
+    /// "classifier/gan/K50/r0.5/seed3", "classifier/gan[variant=wgan-gp]/K50/learning_rate=0.001/r1/seed3",
+    /// "gan/K50/seed3/cgan-1a2b3c4d", ...
     public let id: String
+    /// A classifier's arm: its name, with the GAN settings it sweeps ("gan[variant=wgan-gp]").
     public let arm: String?
+    /// The arm's name alone ("gan").
+    public var armKind: String? { arm.map { String($0.prefix { $0 != "[" }) } }
     public let perClass: Int
     public let ratio: Double?
     public let seed: UInt64
@@ -31,6 +35,9 @@ public struct PlannedUnit: Sendable, Equatable {
     /// GAN, sample and metrics units: the same GAN and sampling settings at the same K over every seed
     /// ("cgan-1a2b3c4d K=10"), what the GAN quality table gathers; "floor" for the real-data floor.
     public var group: String? = nil
+    /// The classifier settings of a classifier sweep ("learning_rate=0.001"; empty without one): arms are compared
+    /// at the same settings.
+    public var classifierSetting = ""
 }
 
 /// Every unit a protocol asks for (arm x K x ratio x seed), with shared work planned once: a GAN per (K, seed, GAN
@@ -44,54 +51,62 @@ public struct ExperimentPlan: Sendable {
         func add(_ unit: PlannedUnit) {
             if planned.insert(unit.id).inserted { units.append(unit) }
         }
+        // Each arm at each of its GAN settings (a sweep), nil for arms without a GAN.
+        let armPoints: [(Arm, Sweep<GANRunSettings>.Point?)] = p.arms.flatMap { arm in
+            arm.ganSettings.map { g in g.gan.points.map { (arm, $0) } } ?? [(arm, nil)]
+        }
         for perClass in p.split.perClass.values {
             for seed in (0..<UInt64(p.seeds)).map({ p.firstSeed + $0 }) {
                 let split = SplitKey(perClass: perClass, validationPerClass: p.split.validationPerClass,
                                      minority: p.split.minority.map { "\($0.key):\($0.value)" }.sorted(), seed: seed)
                 let splitName = "K\(perClass)-seed\(seed)-\(CanonicalSettings.checksum(try CanonicalSettings.text(split)).prefix(8)).h5"
-                for arm in p.arms {
-                    var samplesID: String?
-                    if let g = arm.ganSettings {
-                        let ganText = try CanonicalSettings.text(GANKey(split: split, gan: g.gan))
-                        let ganID = "gan/K\(perClass)/seed\(seed)/\(g.gan.variant.rawValue)-\(CanonicalSettings.checksum(ganText).prefix(8))"
-                        let group = "\(g.gan.variant.rawValue)-\(CanonicalSettings.checksum(try CanonicalSettings.text(GroupKey(gan: g.gan, sampling: g.sampling))).prefix(8)) K=\(perClass)"
-                        add(PlannedUnit(kind: .gan, id: ganID, arm: nil, perClass: perClass, ratio: nil, seed: seed, splitName: splitName,
-                                        cost: Self.cost(of: g.gan), settings: ganText, dependencies: [], group: group))
-                        let samplesText = try CanonicalSettings.text(SamplesKey(gan: ganText, sampling: g.sampling))
-                        let samplesChecksum = CanonicalSettings.checksum(samplesText).prefix(8)
-                        let id = "samples/K\(perClass)/seed\(seed)/\(samplesChecksum)"
-                        add(PlannedUnit(kind: .samples, id: id, arm: nil, perClass: perClass, ratio: nil, seed: seed, splitName: splitName,
-                                        cost: Self.cost(of: g.sampling, perClass: perClass), settings: samplesText, dependencies: [ganID], group: group))
-                        if p.ganMetrics {
-                            add(PlannedUnit(kind: .metrics, id: "metrics/K\(perClass)/seed\(seed)/\(samplesChecksum)", arm: nil, perClass: perClass,
-                                        ratio: nil, seed: seed, splitName: splitName, cost: Self.metricsCost,
-                                            settings: try CanonicalSettings.text(MetricsKey(samples: samplesText, extractor: p.extractor)),
-                                            dependencies: [id], group: group))
+                for classifierPoint in p.classifier.points {
+                    for (arm, ganPoint) in armPoints {
+                        var samplesID: String?
+                        if let g = arm.ganSettings, let ganPoint {
+                            let ganText = try CanonicalSettings.text(GANKey(split: split, gan: ganPoint.settings))
+                            let ganID = "gan/K\(perClass)/seed\(seed)/\(ganPoint.settings.variant.rawValue)-\(CanonicalSettings.checksum(ganText).prefix(8))"
+                            let group = "\(ganPoint.settings.variant.rawValue)-\(CanonicalSettings.checksum(try CanonicalSettings.text(GroupKey(gan: ganPoint.settings, sampling: g.sampling))).prefix(8)) K=\(perClass)"
+                            add(PlannedUnit(kind: .gan, id: ganID, arm: nil, perClass: perClass, ratio: nil, seed: seed, splitName: splitName,
+                                            cost: Self.cost(of: ganPoint.settings), settings: ganText, dependencies: [], group: group))
+                            let samplesText = try CanonicalSettings.text(SamplesKey(gan: ganText, sampling: g.sampling))
+                            let samplesChecksum = CanonicalSettings.checksum(samplesText).prefix(8)
+                            let id = "samples/K\(perClass)/seed\(seed)/\(samplesChecksum)"
+                            add(PlannedUnit(kind: .samples, id: id, arm: nil, perClass: perClass, ratio: nil, seed: seed, splitName: splitName,
+                                            cost: Self.cost(of: g.sampling, perClass: perClass), settings: samplesText, dependencies: [ganID], group: group))
+                            if p.ganMetrics {
+                                add(PlannedUnit(kind: .metrics, id: "metrics/K\(perClass)/seed\(seed)/\(samplesChecksum)", arm: nil, perClass: perClass,
+                                            ratio: nil, seed: seed, splitName: splitName, cost: Self.metricsCost,
+                                                settings: try CanonicalSettings.text(MetricsKey(samples: samplesText, extractor: p.extractor)),
+                                                dependencies: [id], group: group))
+                            }
+                            samplesID = id
                         }
-                        samplesID = id
-                    }
-                    let ratios: [Double?]
-                    switch arm {
-                    case let .moreReal(r): ratios = r.values
-                    default: ratios = arm.ganSettings.map { $0.ratio.values } ?? [nil]
-                    }
-                    for ratio in ratios {
-                        var classifier = p.classifier
-                        classifier.seed = seed
+                        let ratios: [Double?]
                         switch arm {
-                        case let .traditional(augmentation), let .ganTraditional(_, augmentation): classifier.augmentation = augmentation
-                        case .syntheticOnly: classifier.syntheticOnly = true
-                        case let .mixing(mixing): classifier.mixing = mixing
-                        default: break
+                        case let .moreReal(r): ratios = r.values
+                        default: ratios = arm.ganSettings.map { $0.ratio.values } ?? [nil]
                         }
-                        if let ratio, samplesID != nil { classifier.syntheticRatio = ratio }
-                        if let g = arm.ganSettings, g.syntheticClasses == .minority { classifier.syntheticClasses = .minority }
-                        let text = try CanonicalSettings.text(ClassifierKey(split: split, arm: arm.name, moreRealRatio: samplesID == nil ? ratio : nil,
-                                                                            samples: samplesID, classifier: classifier))
-                        let ratioPart = ratio.map { "/r\(Self.format($0))" } ?? ""
-                        add(PlannedUnit(kind: .classifier, id: "classifier/\(arm.name)/K\(perClass)\(ratioPart)/seed\(seed)", arm: arm.name,
-                                        perClass: perClass, ratio: ratio, seed: seed, splitName: splitName, cost: Self.cost(of: classifier),
-                                        settings: text, dependencies: samplesID.map { [$0] } ?? []))
+                        for ratio in ratios {
+                            var classifier = classifierPoint.settings
+                            classifier.seed = seed
+                            switch arm {
+                            case let .traditional(augmentation), let .ganTraditional(_, augmentation): classifier.augmentation = augmentation
+                            case .syntheticOnly: classifier.syntheticOnly = true
+                            case let .mixing(mixing): classifier.mixing = mixing
+                            default: break
+                            }
+                            if let ratio, samplesID != nil { classifier.syntheticRatio = ratio }
+                            if let g = arm.ganSettings, g.syntheticClasses == .minority { classifier.syntheticClasses = .minority }
+                            let text = try CanonicalSettings.text(ClassifierKey(split: split, arm: arm.name, moreRealRatio: samplesID == nil ? ratio : nil,
+                                                                                samples: samplesID, classifier: classifier))
+                            let ratioPart = ratio.map { "/r\(Self.format($0))" } ?? ""
+                            let settingPart = classifierPoint.choices.isEmpty ? "" : "/\(classifierPoint.label)"
+                            let label = arm.name + (ganPoint.map { $0.choices.isEmpty ? "" : "[\($0.label)]" } ?? "")
+                            add(PlannedUnit(kind: .classifier, id: "classifier/\(label)/K\(perClass)\(settingPart)\(ratioPart)/seed\(seed)", arm: label,
+                                            perClass: perClass, ratio: ratio, seed: seed, splitName: splitName, cost: Self.cost(of: classifier),
+                                            settings: text, dependencies: samplesID.map { [$0] } ?? [], classifierSetting: classifierPoint.label))
+                        }
                     }
                 }
             }

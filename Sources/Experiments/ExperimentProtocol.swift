@@ -59,9 +59,10 @@ public struct SplitSettings: Codable, Sendable, Equatable {
 }
 
 /// The GAN behind a synthetic arm: its training settings, how its samples are drawn and filtered, and the
-/// synthetic ratios r (synthetic images per class = r x the real ones; a list makes a curve).
+/// synthetic ratios r (synthetic images per class = r x the real ones; a list makes a curve). Any GAN setting
+/// given as a list is a sweep: the arm runs once per combination, labelled `gan[variant=wgan-gp]`.
 public struct GANArmSettings: Codable, Sendable, Equatable {
-    public var gan: GANRunSettings
+    public var gan: Sweep<GANRunSettings>
     public var sampling: SamplingPlan
     public var ratio: OneOrMany<Double>
     /// `all` (r x the real images of every class) or `minority` (an imbalanced split's minority classes topped up
@@ -71,7 +72,7 @@ public struct GANArmSettings: Codable, Sendable, Equatable {
     /// A cGAN, 100 kept samples per class, ratio 1.
     public init(gan: GANRunSettings = GANRunSettings(variant: .cgan), sampling: SamplingPlan = SamplingPlan(perClass: 100),
                 ratio: OneOrMany<Double> = OneOrMany([1])) {
-        self.gan = gan
+        self.gan = Sweep(gan)
         self.sampling = sampling
         self.ratio = ratio
     }
@@ -91,8 +92,8 @@ public struct GANArmSettings: Codable, Sendable, Equatable {
     init<Key: CodingKey>(decoding c: KeyedDecodingContainer<Key>) throws {
         let d = GANArmSettings()
         func key(_ name: CodingKeys) -> Key { Key(stringValue: name.rawValue)! }
-        self.init(gan: try c.decode(key(.gan), default: d.gan), sampling: try c.decode(key(.sampling), default: d.sampling),
-                  ratio: try c.decode(key(.ratio), default: d.ratio))
+        self.init(sampling: try c.decode(key(.sampling), default: d.sampling), ratio: try c.decode(key(.ratio), default: d.ratio))
+        gan = try c.decode(key(.gan), default: d.gan)
         syntheticClasses = try c.decode(key(.syntheticClasses), default: d.syntheticClasses)
     }
 
@@ -251,8 +252,9 @@ public struct ExperimentProtocol: Codable, Sendable, Equatable {
     /// Seeds first_seed, first_seed + 1, ...: one seed fixes the split, initialisation and sampling of every arm.
     public var seeds = 5
     public var firstSeed: UInt64 = 0
-    /// The classifier every arm trains (the same step budget for all).
-    public var classifier: ClassifierRunSettings
+    /// The classifier every arm trains (the same step budget for all). A setting given as a list is a sweep: every
+    /// arm runs at each combination, and arms are compared at the same combination.
+    public var classifier: Sweep<ClassifierRunSettings>
     public var arms: [Arm]
     /// Measure every GAN arm's samples (FID, KID, precision/recall, density/coverage against the real test set,
     /// and the real-data floor) with the feature extractor.
@@ -274,7 +276,7 @@ public struct ExperimentProtocol: Codable, Sendable, Equatable {
         split = try c.decode(SplitSettings.self, forKey: .split)
         seeds = try c.decode(.seeds, default: 5)
         firstSeed = try c.decode(.firstSeed, default: 0)
-        classifier = try c.decode(.classifier, default: ExperimentProtocol.defaultClassifier)
+        classifier = try c.decode(.classifier, default: Sweep(ExperimentProtocol.defaultClassifier))
         arms = try c.decode([Arm].self, forKey: .arms)
         ganMetrics = try c.decode(.ganMetrics, default: true)
         extractor = try c.decodeIfPresent(String.self, forKey: .extractor)
@@ -291,20 +293,28 @@ public struct ExperimentProtocol: Codable, Sendable, Equatable {
     public func validate() throws {
         guard seeds > 0 else { throw ExperimentError("seeds must be positive") }
         guard !arms.isEmpty else { throw ExperimentError("arms: give at least one arm") }
-        guard classifier.steps != nil else {
-            throw ExperimentError("classifier: give steps (a step budget: every arm gets the same number of updates)")
+        for point in classifier.points {
+            guard point.settings.steps != nil else {
+                throw ExperimentError("classifier: give steps (a step budget: every arm gets the same number of updates)")
+            }
+            guard point.settings.seeds == 1, point.settings.seed == 0 else {
+                throw ExperimentError("classifier: seeds are set for the whole protocol (seeds, first_seed), not here")
+            }
         }
-        guard classifier.seeds == 1, classifier.seed == 0 else {
-            throw ExperimentError("classifier: seeds are set for the whole protocol (seeds, first_seed), not here")
+        if let set = classifier.points.first?.choices.first(where: { Self.armSetClassifierKeys.contains($0.key) }) {
+            throw ExperimentError("classifier: \(set.key) is set by each arm, it cannot be swept here")
         }
         for case let .syntheticOnly(g) in arms where g.syntheticClasses == .minority {
             throw ExperimentError("synthetic-only trains on every class: synthetic_classes minority does not apply to it")
         }
         let names = arms.map(\.name)
         if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
-            throw ExperimentError("arms: '\(repeated)' appears twice")
+            throw ExperimentError("arms: '\(repeated)' appears twice (to compare settings of one arm, give them as a list: a sweep)")
         }
     }
+
+    /// Classifier settings each arm sets itself.
+    static let armSetClassifierKeys: Set<String> = ["augmentation", "mixing", "synthetic_ratio", "synthetic_only", "synthetic_classes"]
 
     /// Checks what needs the data: every class named exists and holds K training plus the validation images, and
     /// the extractor (when GAN samples are measured) reads images of the data's shape.

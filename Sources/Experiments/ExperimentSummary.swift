@@ -9,9 +9,12 @@ import Statistics
 public struct ExperimentSummary: Sendable {
     /// One arm at one K (and ratio) over the seeds.
     public struct Cell: Sendable {
+        /// The arm's label: its name, with the GAN settings it sweeps ("gan[variant=wgan-gp]").
         public let arm: String
         public let perClass: Int
         public let ratio: Double?
+        /// The classifier settings of a classifier sweep ("learning_rate=0.001"), empty without one.
+        public let classifierSetting: String
         public let seeds: [UInt64]
         public let accuracies: [Double]
         /// Per seed, the test accuracy of each class.
@@ -21,7 +24,16 @@ public struct ExperimentSummary: Sendable {
         public var mean: Double { Summaries.mean(accuracies) }
         public var std: Double { Summaries.standardDeviation(accuracies) }
         public var interval: Interval? { Summaries.tInterval(accuracies) }
-        public var label: String { "\(arm) K=\(perClass)" + (ratio.map { " r=\(ExperimentPlan.format($0))" } ?? "") }
+        public var label: String {
+            "\(arm) K=\(perClass)" + (classifierSetting.isEmpty ? "" : " \(classifierSetting)") + (ratio.map { " r=\(ExperimentPlan.format($0))" } ?? "")
+        }
+        /// The arm's name alone ("gan").
+        public var kind: String { String(arm.prefix { $0 != "[" }) }
+
+        /// Whether `other` is the same K and classifier settings over the same seeds: a fair partner.
+        func isPaired(with other: Cell) -> Bool {
+            other.perClass == perClass && other.classifierSetting == classifierSetting && other.seeds == seeds
+        }
     }
 
     /// What a comparison measures: overall test accuracy, or the mean test accuracy of the minority classes (the
@@ -93,7 +105,8 @@ public struct ExperimentSummary: Sendable {
         public let seeds: [UInt64]
         /// Per metric (`MetricsReport.headline` names), the value of each seed.
         public let values: [(name: String, perSeed: [Double])]
-        /// The synthetic-only arm on these samples, if the protocol has one.
+        /// The synthetic-only arm on these samples, if the protocol has one (at the first classifier settings of a
+        /// classifier sweep).
         public let cas: Cell?
 
         public func mean(_ name: String) -> Double? {
@@ -110,17 +123,17 @@ public struct ExperimentSummary: Sendable {
     /// Reads the finished classifier units of `plan` under `output`.
     public init(_ p: ExperimentProtocol, plan: ExperimentPlan, output: String) throws {
         typealias SeedResult = (seed: UInt64, accuracy: Double, perClass: [Double])
-        var byCell: [String: (arm: String, perClass: Int, ratio: Double?, results: [SeedResult])] = [:]
+        var byCell: [String: (unit: PlannedUnit, results: [SeedResult])] = [:]
         var order: [String] = []
         for unit in plan.units where unit.kind == .classifier {
             let file = (output as NSString).appendingPathComponent("units/\(unit.id).h5")
             guard let accuracy = try TrainingRunFile.testAccuracies(file).first(where: { $0.seed == unit.seed })?.accuracy else {
                 throw ExperimentError("\(file) holds no result for seed \(unit.seed)")
             }
-            let key = "\(unit.arm ?? "")|\(unit.perClass)|\(unit.ratio.map { "\($0)" } ?? "")"
+            let key = "\(unit.arm ?? "")|\(unit.perClass)|\(unit.classifierSetting)|\(unit.ratio.map { "\($0)" } ?? "")"
             if byCell[key] == nil {
                 order.append(key)
-                byCell[key] = (unit.arm ?? "", unit.perClass, unit.ratio, [])
+                byCell[key] = (unit, [])
             }
             byCell[key]!.results.append((unit.seed, accuracy, try TrainingRunFile.perClassAccuracy(file, seed: unit.seed)))
         }
@@ -131,16 +144,15 @@ public struct ExperimentSummary: Sendable {
             let minorityAccuracies = minority.isEmpty ? nil : sorted.map { result in
                 Summaries.mean(minority.map { result.perClass[$0] })
             }
-            return Cell(arm: entry.arm, perClass: entry.perClass, ratio: entry.ratio, seeds: sorted.map(\.seed), accuracies: sorted.map(\.accuracy),
-                        perClassAccuracies: sorted.map(\.perClass), minorityAccuracies: minorityAccuracies)
+            return Cell(arm: entry.unit.arm ?? "", perClass: entry.unit.perClass, ratio: entry.unit.ratio, classifierSetting: entry.unit.classifierSetting,
+                        seeds: sorted.map(\.seed), accuracies: sorted.map(\.accuracy), perClassAccuracies: sorted.map(\.perClass), minorityAccuracies: minorityAccuracies)
         }
         var comparisons: [Comparison] = []
         let measures: [Measure] = [.accuracy] + (minority.isEmpty ? [] : [.minorityClasses(minority)])
         for measure in measures {
             for baselineName in ["original", "traditional"] {
                 for cell in cells where cell.arm != baselineName && !(baselineName == "traditional" && cell.arm == "original") {
-                    guard let baseline = cells.first(where: { $0.arm == baselineName && $0.perClass == cell.perClass }),
-                          baseline.seeds == cell.seeds else { continue }
+                    guard let baseline = cells.first(where: { $0.arm == baselineName && $0.isPaired(with: cell) }) else { continue }
                     let (arm, base) = measure == .accuracy ? (cell.accuracies, baseline.accuracies)
                         : (cell.minorityAccuracies!, baseline.minorityAccuracies!)
                     let statistics = PairedComparison(arm: arm, baseline: base, bootstrapSeed: p.firstSeed &+ UInt64(comparisons.count))
@@ -168,8 +180,8 @@ public struct ExperimentSummary: Sendable {
             } ?? []
             let users = plan.units.filter { $0.kind == .classifier && $0.dependencies.contains { samplesGroup[$0] == group } }
             let arms = users.compactMap(\.arm).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-            let cas = users.first { $0.arm == "synthetic-only" }.flatMap { unit in
-                cells.first { $0.arm == "synthetic-only" && $0.perClass == unit.perClass && $0.ratio == unit.ratio }
+            let cas = users.first { $0.armKind == "synthetic-only" }.flatMap { unit in
+                cells.first { $0.arm == unit.arm && $0.perClass == unit.perClass && $0.classifierSetting == unit.classifierSetting && $0.ratio == unit.ratio }
             }
             return GANQuality(group: group, arms: arms, seeds: units.map(\.seed), values: values, cas: cas)
         }
@@ -177,11 +189,10 @@ public struct ExperimentSummary: Sendable {
 
     /// Each `gan` cell against the `original` and `more-real` cells of its K over the same seeds.
     static func equivalents(_ cells: [Cell], bootstrapSeed: UInt64) -> [Equivalent] {
-        cells.filter { $0.arm == "gan" }.compactMap { cell in
-            guard let ratio = cell.ratio, ratio > 0,
-                  let original = cells.first(where: { $0.arm == "original" && $0.perClass == cell.perClass && $0.seeds == cell.seeds })
+        cells.filter { $0.kind == "gan" }.compactMap { cell in
+            guard let ratio = cell.ratio, ratio > 0, let original = cells.first(where: { $0.arm == "original" && $0.isPaired(with: cell) })
             else { return nil }
-            let curve = cells.filter { $0.arm == "more-real" && $0.perClass == cell.perClass && $0.seeds == cell.seeds }
+            let curve = cells.filter { $0.arm == "more-real" && $0.isPaired(with: cell) }
             guard !curve.isEmpty else { return nil }
             let k = Double(cell.perClass)
             let equivalent = RealImageEquivalent(original: original.accuracies, moreReal: curve.map { (($0.ratio ?? 0) * k, $0.accuracies) },
@@ -201,6 +212,7 @@ public struct ExperimentSummary: Sendable {
             try group.setAttribute("arm", cell.arm)
             try group.setAttribute("per_class", Int64(cell.perClass))
             try group.setAttribute("ratio", cell.ratio ?? .nan)
+            try group.setAttribute("classifier_setting", cell.classifierSetting)
             try group.write("seeds", cell.seeds.map { Int64(bitPattern: $0) }, shape: [cell.seeds.count])
             try group.write("test_accuracy", cell.accuracies, shape: [cell.accuracies.count])
             try group.setAttribute("mean", cell.mean)

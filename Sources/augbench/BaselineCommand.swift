@@ -81,9 +81,10 @@ struct BaselineCommand: ParsableCommand {
             return
         }
         let checks = try baseline.check(summary, against: expected!, protocol: p)
-        print("\n" + "cell".padding(toLength: 26, withPad: " ", startingAt: 0) + "  measured  expected  tolerance")
+        let width = max(26, checks.map(\.expected.label.count).max() ?? 0)
+        print("\n" + "cell".padding(toLength: width, withPad: " ", startingAt: 0) + "  measured  expected  tolerance")
         for check in checks {
-            print(String(format: "%@  %8.4f  %8.4f  %9.4f  %@", check.expected.label.padding(toLength: 26, withPad: " ", startingAt: 0),
+            print(String(format: "%@  %8.4f  %8.4f  %9.4f  %@", check.expected.label.padding(toLength: width, withPad: " ", startingAt: 0),
                          check.measured, check.expected.mean, check.expected.tolerance, check.withinTolerance ? "ok" : "OUTSIDE"))
         }
         let outside = checks.filter { !$0.withinTolerance }

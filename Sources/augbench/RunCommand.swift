@@ -31,6 +31,10 @@ struct RunCommand: ParsableCommand {
                     sampling: {per_class: 100, filters: ["confidence=0.5"]}
                     ratio: [0.5, 1]
 
+            A GAN or classifier setting given as a list is a sweep: `gan: {variant: [dcgan, wgan-gp]}` makes the \
+            arms gan[variant=dcgan] and gan[variant=wgan-gp]; `classifier: {learning_rate: [0.001, 0.0003]}` runs \
+            every arm at both rates and compares arms at the same rate.
+
             With --shard i/n the command runs only the i-th of n deterministic shares of the units (a GAN, its \
             sample sets and the classifiers that use them stay in one shard; GANs spread evenly), for several \
             processes or machines; `augbench merge` then gathers the shards and writes run.h5. Shards may share \
@@ -145,20 +149,27 @@ struct RunCommand: ParsableCommand {
     }
 
     static func printSummary(_ summary: ExperimentSummary, output: String, console: Console) {
+        let width = max(28, summary.cells.map(\.label.count).max() ?? 0)
         for cell in summary.cells {
             let interval = cell.interval.map { String(format: " [%.4f, %.4f]", $0.lower, $0.upper) } ?? ""
-            print(String(format: "%@  mean %.4f sd %.4f%@ over %d seeds", cell.label.padding(toLength: 28, withPad: " ", startingAt: 0),
+            print(String(format: "%@  mean %.4f sd %.4f%@ over %d seeds", cell.label.padding(toLength: width, withPad: " ", startingAt: 0),
                          cell.mean, cell.std, interval, cell.accuracies.count))
         }
         for comparison in summary.comparisons { print(comparison.sentence) }
         for equivalent in summary.equivalents { print(equivalent.sentence) }
         if !summary.quality.isEmpty {
             print("\nGAN samples against the real test set (embedded extractor; floor: 10,000 real training images), mean over seeds:")
-            print("samples".padding(toLength: 24, withPad: " ", startingAt: 0) + "      FID       KID  precision  recall  density  coverage     CAS")
+            // A GAN sweep's samples are told apart by the swept settings of the arms that used them.
+            func name(_ q: ExperimentSummary.GANQuality) -> String {
+                guard let arm = q.arms.first, let open = arm.firstIndex(of: "[") else { return q.group }
+                return q.group + " " + arm[open...]
+            }
+            let width = max(24, summary.quality.map { name($0).count }.max() ?? 0)
+            print("samples".padding(toLength: width, withPad: " ", startingAt: 0) + "      FID       KID  precision  recall  density  coverage     CAS")
             for q in summary.quality {
                 let numbers = ["fid", "kid_mean", "precision", "recall", "density", "coverage"].map { q.mean($0) ?? .nan }
                 let cas = q.cas.map { String(format: "%7.4f", $0.mean) } ?? "      -"
-                print(q.group.padding(toLength: 24, withPad: " ", startingAt: 0)
+                print(name(q).padding(toLength: width, withPad: " ", startingAt: 0)
                       + String(format: " %8.2f  %8.4f  %9.4f  %6.4f  %7.4f  %8.4f ", numbers[0], numbers[1], numbers[2], numbers[3], numbers[4], numbers[5])
                       + cas)
             }

@@ -13,12 +13,12 @@ final class BaselineTests: XCTestCase {
         let baselines = path(folder, "Baselines")
         try FileManager.default.createDirectory(atPath: baselines, withIntermediateDirectories: true)
         try """
-            # tiny: two arms on three classes of 8 x 8 images.
+            # tiny: two arms at two step budgets on three classes of 8 x 8 images.
             name: tiny
             dataset: \(folder)
             split: {per_class: 4, minority: {2: 2}, validation_per_class: 2}
             seeds: 3
-            classifier: {steps: 6, evaluate_every: 3, select_best_validation: true, batch_size: 4}
+            classifier: {steps: [4, 6], evaluate_every: 2, select_best_validation: true, batch_size: 4}
             arms: [original, mixup]
 
             """.write(toFile: path(baselines, "tiny.yaml"), atomically: true, encoding: .utf8)
@@ -42,14 +42,20 @@ final class BaselineTests: XCTestCase {
         try baseline.record(summary, protocol: p, measurement: measurement)
         let expected = try XCTUnwrap(baseline.loadExpected())
         XCTAssertEqual(expected.measured, measurement)
-        XCTAssertEqual(expected.cells.map(\.label), ["original K=4", "original K=4 minority", "mixup K=4", "mixup K=4 minority"])
+        XCTAssertEqual(expected.cells.map(\.label), ["original K=4 steps=4", "original K=4 steps=4 minority", "mixup K=4 steps=4", "mixup K=4 steps=4 minority",
+                                                     "original K=4 steps=6", "original K=4 steps=6 minority", "mixup K=4 steps=6", "mixup K=4 steps=6 minority"])
         XCTAssertEqual(expected.cells[0].mean, summary.cells[0].mean, accuracy: 5e-5, "four decimals")
         let checks = try baseline.check(summary, against: expected, protocol: p)
         XCTAssertTrue(checks.allSatisfy(\.withinTolerance))
         // A mean that moved by more than its tolerance is caught; a changed protocol is refused.
         var drifted = expected
         drifted.cells[2].mean += drifted.cells[2].tolerance + 0.001
-        XCTAssertEqual(try baseline.check(summary, against: drifted, protocol: p).map(\.withinTolerance), [true, true, false, true])
+        XCTAssertEqual(try baseline.check(summary, against: drifted, protocol: p).map(\.withinTolerance), [true, true, false, true, true, true, true, true])
+        // A swept arm's label (YAML flow indicators in it) reads back as written.
+        var swept = expected
+        swept.cells[0].arm = "gan[lr_g=0.0002,variant=dcgan]"
+        let text = swept.yaml(protocolPath: "Baselines/tiny.yaml")
+        XCTAssertEqual(try SettingsFile.decode(BaselineExpectation.self, yaml: text, path: "tiny.expected.yaml"), swept, text)
         var changed = p
         changed.seeds = 4
         XCTAssertThrowsError(try baseline.check(summary, against: expected, protocol: changed)) {

@@ -45,13 +45,13 @@ final class ProtocolTests: XCTestCase {
     func testAProtocolDecodesIntoTheStagesSettings() throws {
         let p = try decode(protocolText)
         XCTAssertEqual(p.split.perClass.values, [10, 50])
-        XCTAssertEqual(p.classifier.steps, 500)
+        XCTAssertEqual(p.classifier.single?.steps, 500)
         XCTAssertEqual(p.arms.map(\.name), ["original", "traditional", "gan", "gan+traditional", "synthetic-only", "more-real", "mixup", "cutmix"])
         XCTAssertEqual(p.arms[6], .mixing(.mixup(alpha: 0.2)))
         XCTAssertEqual(p.arms[7], .mixing(.cutmix(alpha: 1)), "torchvision's default alpha")
         guard case let .gan(g) = p.arms[2] else { return XCTFail("\(p.arms[2])") }
-        XCTAssertEqual(g.gan.variant, .cgan)
-        XCTAssertTrue(g.gan.diffAugment)
+        XCTAssertEqual(g.gan.single?.variant, .cgan)
+        XCTAssertEqual(g.gan.single?.diffAugment, true)
         XCTAssertEqual(g.ratio.values, [0.5, 1])
         guard case let .traditional(augmentation) = p.arms[1] else { return XCTFail("\(p.arms[1])") }
         XCTAssertEqual(augmentation, .traditional)
@@ -92,6 +92,64 @@ final class ProtocolTests: XCTestCase {
         // A changed setting changes the checksum of exactly the units it touches.
         let changed = try ExperimentPlan(try decode(protocolText.replacingOccurrences(of: "steps: 500", with: "steps: 600")))
         XCTAssertTrue(zip(plan.units, changed.units).allSatisfy { $0.kind == .classifier ? $0.checksum != $1.checksum : $0.checksum == $1.checksum })
+    }
+
+    /// A list given for a GAN or classifier setting sweeps it: one labelled arm per GAN combination, every arm at each
+    /// classifier combination; the labels come from the decoded values, so the canonical JSON plans the same units.
+    func testListsSweepGANAndClassifierSettings() throws {
+        let text = """
+            name: sweep
+            dataset: /usr/share/datasets/fashion-mnist
+            split: {per_class: 10}
+            seeds: 2
+            classifier: {steps: [100, 200], batch_size: 32}
+            arms:
+              - original
+              - gan:
+                  gan: {variant: [dcgan, cgan], lr_g: [2e-4, 0.0001], steps: 50}
+                  sampling: {per_class: 10}
+              - synthetic-only:
+                  gan: {variant: [dcgan, cgan], lr_g: [2e-4, 0.0001], steps: 50}
+                  sampling: {per_class: 10}
+
+            """
+        let p = try decode(text)
+        XCTAssertEqual(p.classifier.points.map(\.label), ["steps=100", "steps=200"])
+        XCTAssertEqual(p.classifier.points.map(\.settings.steps), [100, 200])
+        XCTAssertEqual(p.classifier.points.map(\.settings.batchSize), [32, 32])
+        let gan = try XCTUnwrap(p.arms[1].ganSettings).gan
+        XCTAssertEqual(gan.points.map(\.label), ["lr_g=0.0002,variant=dcgan", "lr_g=0.0002,variant=cgan", "lr_g=0.0001,variant=dcgan", "lr_g=0.0001,variant=cgan"])
+        XCTAssertEqual(gan.points.map(\.settings.generatorLearningRate), [2e-4, 2e-4, 1e-4, 1e-4])
+        XCTAssertEqual(gan.points.map(\.settings.steps), [50, 50, 50, 50])
+        let plan = try ExperimentPlan(p)
+        XCTAssertEqual(plan.counts[.gan], 4 * 2, "a GAN per combination and seed, shared by both arms and both classifier settings")
+        XCTAssertEqual(plan.counts[.classifier], 2 * 2 * (1 + 4 + 4))
+        let unit = try XCTUnwrap(plan.units.first { $0.id == "classifier/gan[lr_g=0.0001,variant=cgan]/K10/steps=200/r1/seed1" })
+        XCTAssertEqual(unit.arm, "gan[lr_g=0.0001,variant=cgan]")
+        XCTAssertEqual(unit.armKind, "gan")
+        XCTAssertEqual(unit.classifierSetting, "steps=200")
+        XCTAssertTrue(unit.settings.contains("\"steps\":200"), unit.settings)
+        XCTAssertNotNil(plan.units.first { $0.id == "classifier/original/K10/steps=100/seed0" })
+        // The canonical JSON (what a run folder records and merge reads) decodes into the same sweep and plan.
+        let json = try CanonicalSettings.text(p)
+        XCTAssertTrue(json.contains("\"variant\":[\"dcgan\",\"cgan\"]"), json)
+        let again = try JSONDecoder().decode(ExperimentProtocol.self, from: Data(json.utf8))
+        XCTAssertEqual(again, p)
+        XCTAssertEqual(try ExperimentPlan(again).units.map { "\($0.id) \($0.checksum)" }, plan.units.map { "\($0.id) \($0.checksum)" })
+        // Without lists nothing changes: one point, no label, the ids of before.
+        XCTAssertEqual(try ExperimentPlan(decode(protocolText)).units.first { $0.kind == .classifier }?.id, "classifier/original/K10/seed0")
+        // A bad value inside a list is named with its line and position; settings an arm sets cannot be swept.
+        func rejects(_ text: String, _ fragments: [String], line: UInt = #line) {
+            XCTAssertThrowsError(try decode(text), line: line) { error in
+                for fragment in fragments { XCTAssertTrue("\(error)".contains(fragment), "'\(error)' lacks '\(fragment)'", line: line) }
+            }
+        }
+        rejects(text.replacingOccurrences(of: "gan: {variant: [dcgan, cgan], lr_g: [2e-4, 0.0001], steps: 50}\n      sampling: {per_class: 10}\n  - synthetic",
+                                          with: "gan: {variant: [dcgan,\n        stylegan], steps: 50}\n      sampling: {per_class: 10}\n  - synthetic"),
+                ["p.yaml:10:", "arms.1.gan.gan.variant.1", "stylegan"])
+        rejects(text.replacingOccurrences(of: "lr_g: [2e-4, 0.0001]", with: "lr_g: []"), ["arms.1.gan.gan.lr_g", "an empty list"])
+        rejects(text.replacingOccurrences(of: "batch_size: 32", with: "batch_size: 32, synthetic_ratio: [1, 2]"), ["synthetic_ratio is set by each arm"])
+        rejects(text.replacingOccurrences(of: "steps: [100, 200]", with: "steps: [100, -1]"), ["p.yaml:5:", "classifier"])
     }
 
     func testBadProtocolsNameTheFileLineAndKey() throws {

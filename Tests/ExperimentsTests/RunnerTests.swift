@@ -178,4 +178,51 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(perClass.shape, [3, 3])
         XCTAssertEqual(perClass.values, gan.perClassAccuracies.flatMap { $0 })
     }
+
+    /// A sweep runs each GAN combination as its own arm and each arm at every classifier combination; an arm is
+    /// compared with `original` at the same classifier settings only, and a GAN's samples list the arms that used them.
+    func testASweepComparesArmsAtTheSameClassifierSettings() throws {
+        let folder = try makeTemporaryFolder()
+        try Fixtures.writeIDXDataset(in: folder, prefix: "train", count: 60, side: 28)
+        try Fixtures.writeIDXDataset(in: folder, prefix: "t10k", count: 30, side: 28)
+        let text = """
+            name: sweep
+            dataset: \(folder)
+            split: {per_class: 4, validation_per_class: 2}
+            seeds: 2
+            classifier: {steps: [2, 4], evaluate_every: 2, select_best_validation: true, batch_size: 4}
+            arms:
+              - original
+              - gan:
+                  gan: {variant: cgan, steps: 2, batch_size: [4, 6]}
+                  sampling: {per_class: 4, classifier_epochs: 2}
+              - synthetic-only:
+                  gan: {variant: cgan, steps: 2, batch_size: [4, 6]}
+                  sampling: {per_class: 4, classifier_epochs: 2}
+            """
+        let p = try SettingsFile.decode(ExperimentProtocol.self, yaml: text, path: "sweep.yaml")
+        let output = path(folder, "run")
+        let summary = try ExperimentRunner.run(p, output: output, threads: 1)
+        XCTAssertEqual(summary.cells.map(\.label), [
+            "original K=4 steps=2", "gan[batch_size=4] K=4 steps=2 r=1", "gan[batch_size=6] K=4 steps=2 r=1",
+            "synthetic-only[batch_size=4] K=4 steps=2 r=1", "synthetic-only[batch_size=6] K=4 steps=2 r=1",
+            "original K=4 steps=4", "gan[batch_size=4] K=4 steps=4 r=1", "gan[batch_size=6] K=4 steps=4 r=1",
+            "synthetic-only[batch_size=4] K=4 steps=4 r=1", "synthetic-only[batch_size=6] K=4 steps=4 r=1"])
+        XCTAssertEqual(summary.comparisons.count, 8)
+        for comparison in summary.comparisons {
+            XCTAssertEqual(comparison.baseline.arm, "original")
+            XCTAssertEqual(comparison.baseline.classifierSetting, comparison.cell.classifierSetting, comparison.sentence)
+        }
+        // The step budget is the swept one: the 4-step units trained twice as long as the 2-step ones.
+        for steps in [2, 4] {
+            let file = path(output, "units/classifier/original/K4/steps=\(steps)/seed1.h5")
+            XCTAssertTrue(try TrainingRunFile.recordedSettingsText(file).contains("\"steps\":\(steps)"))
+        }
+        let quality = summary.quality.filter { $0.group != "floor" }.map(\.arms)
+        XCTAssertEqual(quality, [["gan[batch_size=4]", "synthetic-only[batch_size=4]"], ["gan[batch_size=6]", "synthetic-only[batch_size=6]"]])
+        XCTAssertEqual(summary.quality.filter { $0.group != "floor" }.map { $0.cas?.label }, ["synthetic-only[batch_size=4] K=4 steps=2 r=1", "synthetic-only[batch_size=6] K=4 steps=2 r=1"])
+        let run = try HDF5File.open(path(output, "run.h5"))
+        defer { run.close() }
+        XCTAssertEqual(try run.root.group("cells/gan[batch_size=6]_K=4_steps=4_r=1").stringAttribute("classifier_setting"), "steps=4")
+    }
 }

@@ -15,6 +15,8 @@ public enum ExperimentEvent {
     /// A unit was already done (its file exists with the same settings).
     case unitSkipped(PlannedUnit)
     case unitFinished(PlannedUnit, seconds: Double)
+    /// A unit failed (or needs one that failed); the run goes on with the units that do not need it.
+    case unitFailed(PlannedUnit, reason: String)
     case message(String)
 }
 
@@ -129,18 +131,33 @@ public enum ExperimentRunner {
             }
         }
         var remaining = pending.map(\.cost).reduce(0, +)
+        // A unit that fails does not stop the run: the units that do not need it still run (hours of other work
+        // are not lost to one GAN that collapsed), and the run ends with an error naming every failure.
+        var failures: [(id: String, reason: String)] = []
         for (index, unit) in pending.enumerated() {
             events(.unitStarted(index: index, of: pending.count, unit, remainingCost: remaining))
+            remaining -= unit.cost
+            if let failed = unit.dependencies.first(where: { id in failures.contains { $0.id == id } }) {
+                failures.append((unit.id, "needs \(failed), which failed"))
+                events(.unitFailed(unit, reason: failures.last!.reason))
+                continue
+            }
             let started = Date()
             do {
                 try run(unit, protocol: p, source: source, classCount: classCount, output: output, threads: threads)
             } catch {
-                throw ExperimentError("\(unit.id): \(error)")
+                failures.append((unit.id, "\(error)"))
+                events(.unitFailed(unit, reason: "\(error)"))
+                continue
             }
-            remaining -= unit.cost
             let seconds = Date().timeIntervalSince(started)
             try UnitTimings.append(unit, seconds: seconds, threads: threads, output: output)
             events(.unitFinished(unit, seconds: seconds))
+        }
+        if let first = failures.first {
+            let others = failures.count > 1 ? " (and \(failures.count - 1) more units, listed above)" : ""
+            throw ExperimentError("\(first.id): \(first.reason)\(others); the other units are done: "
+                                  + "fix the protocol or the data and run again (it resumes)")
         }
     }
 

@@ -208,6 +208,9 @@ struct UnitProgress {
         case let .unitFinished(unit, seconds):
             done += unit.cost
             console.debug(String(format: "%@: %.0f s", unit.id as NSString, seconds))
+        case let .unitFailed(unit, reason):
+            done += unit.cost
+            console.warning("\(unit.id) failed: \(reason) (the run goes on with the units that do not need it)")
         case let .message(text): console.info(text)
         }
     }

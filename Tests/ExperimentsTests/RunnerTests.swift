@@ -225,4 +225,40 @@ final class RunnerTests: XCTestCase {
         defer { run.close() }
         XCTAssertEqual(try run.root.group("cells/gan[batch_size=6]_K=4_steps=4_r=1").stringAttribute("classifier_setting"), "steps=4")
     }
+
+    /// A failing unit does not stop the run: the units that do not need it run, those that do are reported, and the
+    /// run ends with an error naming the first failure; running again redoes only what is missing.
+    func testAFailingUnitDoesNotStopTheUnitsThatDoNotNeedIt() throws {
+        let folder = try makeTemporaryFolder()
+        try Fixtures.writeIDXDataset(in: folder, prefix: "train", count: 60, side: 8)
+        try Fixtures.writeIDXDataset(in: folder, prefix: "t10k", count: 30, side: 8)
+        let text = """
+            name: keep-going
+            dataset: \(folder)
+            split: {per_class: 4, validation_per_class: 2}
+            seeds: 2
+            gan_metrics: false
+            classifier: {steps: 4, evaluate_every: 2, select_best_validation: true, batch_size: 4}
+            arms:
+              - original
+              - gan:
+                  gan: {variant: cgan, steps: 2, batch_size: 6}
+                  sampling: {per_class: 4, classifier_epochs: 1, filters: ["confidence=1"]}
+              - traditional
+            """
+        let p = try SettingsFile.decode(ExperimentProtocol.self, yaml: text, path: "keep-going.yaml")
+        let output = path(folder, "run")
+        var failed: [String] = []
+        XCTAssertThrowsError(try ExperimentRunner.run(p, output: output, threads: 1) { event in
+            if case let .unitFailed(unit, _) = event { failed.append(unit.id) }
+        }) { error in
+            XCTAssertTrue("\(error)".hasPrefix("samples/K4/seed0/"), "\(error)")
+            XCTAssertTrue("\(error)".contains("rejected every candidate"), "\(error)")
+            XCTAssertTrue("\(error)".contains("(and 3 more units, listed above)"), "\(error)")
+        }
+        XCTAssertEqual(failed.filter { $0.hasPrefix("classifier/gan/") }, ["classifier/gan/K4/r1/seed0", "classifier/gan/K4/r1/seed1"])
+        XCTAssertEqual(failed.filter { $0.hasPrefix("samples/") }.count, 2)
+        let pending = try ExperimentRunner.pendingUnits(ExperimentPlan(p), output: output).map(\.id)
+        XCTAssertEqual(pending.sorted(), failed.sorted(), "everything else is done")
+    }
 }

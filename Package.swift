@@ -12,7 +12,7 @@ let package = Package(
         .executable(name: "augbench", targets: ["augbench"]),
         .library(name: "AugBench", targets: ["Tensors", "ResultStore", "Datasets", "Augmentations", "Layers", "Optimizers",
                                                   "Classifiers", "GANs", "Metrics", "Sampling", "Statistics",
-                                                  "Experiments"]),
+                                                  "Experiments", "Reporting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,11 +43,12 @@ let package = Package(
 
         .target(name: "Experiments", dependencies: ["Augmentations", "Classifiers", "Datasets", "GANs", "Metrics", "ResultStore",
                                                     "Sampling", "Statistics", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Reporting", dependencies: ["Classifiers", "Experiments", "ResultStore"]),
 
         // MARK: Executable
         .executableTarget(name: "augbench", dependencies: [
             "Tensors", "ResultStore", "Datasets", "Augmentations", "Layers", "Optimizers", "Classifiers", "GANs", "Metrics", "Sampling",
-            "Experiments",
+            "Experiments", "Reporting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -72,6 +73,7 @@ let package = Package(
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Tensors", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ResultStore", "Tensors", "TestSupport",
                                                           "CZlib", "CPNG"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Experiments", "ResultStore", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Classifiers", "Datasets", "GANs", "ResultStore", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Classifiers", "Datasets", "GANs", "Metrics", "Sampling", "TestSupport"]),
         .testTarget(name: "AugBenchCLITests", dependencies: ["Datasets", "ResultStore", "Tensors", "TestSupport"]),

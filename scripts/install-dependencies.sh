@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages AugBench builds, tests and runs with. Safe to run repeatedly.
 #   OpenBLAS (BLAS + LAPACK), libhdf5 (serial) and its command-line tools, zlib, libpng,
-#   Fashion-MNIST (the default data), and python3-h5py (tests check that h5py reads every file we write).
+#   Fashion-MNIST (the default data), python3-h5py (tests check that h5py reads every file we write) and
+#   chromium (a test opens the HTML report headless, checks its console and takes its screenshot).
 set -euo pipefail
 
-packages=(pkg-config libopenblas-dev libhdf5-dev hdf5-tools zlib1g-dev libpng-dev dataset-fashion-mnist python3-h5py)
+packages=(pkg-config libopenblas-dev libhdf5-dev hdf5-tools zlib1g-dev libpng-dev dataset-fashion-mnist python3-h5py chromium)
 
 missing=()
 for package in "${packages[@]}"; do

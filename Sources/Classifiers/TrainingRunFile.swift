@@ -115,6 +115,14 @@ public struct TrainingRunFile {
     }
 
     /// The canonical settings text a file was made with ("" for files older than the settings attribute).
+    /// The class names the run was trained on.
+    public static func classNames(_ path: String) throws -> [String] {
+        let file = try HDF5File.open(path)
+        defer { file.close() }
+        try file.requireKind(kind)
+        return try file.root.stringArrayAttribute("class_names")
+    }
+
     public static func recordedSettingsText(_ path: String) throws -> String {
         let file = try HDF5File.open(path)
         defer { file.close() }

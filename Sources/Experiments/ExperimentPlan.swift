@@ -123,7 +123,7 @@ public struct ExperimentPlan: Sendable {
     public static let floorID = "metrics/floor"
 
     /// "0.5", "1", "2".
-    static func format(_ ratio: Double) -> String {
+    public static func format(_ ratio: Double) -> String {
         ratio == ratio.rounded() ? String(Int(ratio)) : String(ratio)
     }
 

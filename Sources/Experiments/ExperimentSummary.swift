@@ -29,6 +29,8 @@ public struct ExperimentSummary: Sendable {
         }
         /// The arm's name alone ("gan").
         public var kind: String { String(arm.prefix { $0 != "[" }) }
+        /// The cell's group under `/cells` in run.h5.
+        public var groupName: String { label.replacingOccurrences(of: " ", with: "_") }
 
         /// Whether `other` is the same K and classifier settings over the same seeds: a fair partner.
         func isPaired(with other: Cell) -> Bool {
@@ -207,8 +209,11 @@ public struct ExperimentSummary: Sendable {
         let file = try HDF5File.create(path, kind: .experimentRun)
         try file.root.setAttribute("protocol", protocolText)
         try file.root.setAttribute("protocol_sha256", CanonicalSettings.checksum(protocolText))
+        // HDF5 lists members by name; `@order` keeps the order the run printed them in.
+        try file.root.createGroup("cells").setAttribute("order", cells.map(\.groupName))
+        try file.root.createGroup("comparisons").setAttribute("order", comparisons.map(\.name))
         for cell in cells {
-            let group = try file.root.createGroup("cells/\(cell.label.replacingOccurrences(of: " ", with: "_"))")
+            let group = try file.root.createGroup("cells/\(cell.groupName)")
             try group.setAttribute("arm", cell.arm)
             try group.setAttribute("per_class", Int64(cell.perClass))
             try group.setAttribute("ratio", cell.ratio ?? .nan)
@@ -236,6 +241,8 @@ public struct ExperimentSummary: Sendable {
             }
             try group.setAttribute("arm", comparison.cell.arm)
             try group.setAttribute("baseline", comparison.baseline.arm)
+            try group.setAttribute("cell", comparison.cell.groupName)
+            try group.setAttribute("baseline_cell", comparison.baseline.groupName)
             try group.setAttribute("mean_difference", s.meanDifference)
             try group.setAttribute("t_ci95", [s.tInterval?.lower ?? .nan, s.tInterval?.upper ?? .nan])
             try group.setAttribute("bootstrap_ci95", [s.bootstrapInterval?.lower ?? .nan, s.bootstrapInterval?.upper ?? .nan])

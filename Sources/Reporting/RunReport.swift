@@ -9,7 +9,8 @@ public enum RunReport {
     /// Arms a full study has; the verdict lists those a protocol did not try.
     static let studyArms = ["original", "traditional", "gan", "gan+traditional", "synthetic-only", "more-real", "mixup", "cutmix"]
 
-    public static func make(runFolder: String) throws -> Report {
+    /// `command`: how the report was made, shown in its provenance ("augbench report runs/quick --output ...").
+    public static func make(runFolder: String, command: String? = nil) throws -> Report {
         let runFile = (runFolder as NSString).appendingPathComponent("run.h5")
         guard FileManager.default.fileExists(atPath: runFile) else {
             throw ExperimentError("\(runFolder): no run.h5 (the run is not finished: run it again, or `augbench merge` its shards)")
@@ -17,7 +18,7 @@ public enum RunReport {
         let results = try RunResults.read(runFile)
         let p = try JSONDecoder().decode(ExperimentProtocol.self, from: Data(results.protocolText.utf8))
         let plan = try ExperimentPlan(p)
-        let run = Folder(path: runFolder, results: results, protocol: p, plan: plan)
+        let run = Folder(path: runFolder, results: results, protocol: p, plan: plan, command: command)
         return Report(title: "AugBench report: \(p.name)", sections: [
             try run.verdictSection(), run.accuracySection(), run.curvesSection(), try run.perClassSection(), try run.ganSection(),
             try run.provenanceSection(),
@@ -29,6 +30,7 @@ public enum RunReport {
         let results: RunResults
         let `protocol`: ExperimentProtocol
         let plan: ExperimentPlan
+        let command: String?
 
         func file(_ relative: String) -> String { (path as NSString).appendingPathComponent(relative) }
 
@@ -316,6 +318,7 @@ public enum RunReport {
             let runFile = try HDF5File.open(file("run.h5"))
             let version = (try? runFile.root.stringAttribute("augbench_version")) ?? "unknown"
             runFile.close()
+            if let command { facts.append("Report made by `\(command)`.") }
             facts.append("AugBench \(version); protocol SHA-256 `\(CanonicalSettings.checksum(results.protocolText))`.")
             facts.append("Dataset `\(`protocol`.dataset)`; extractor: \(`protocol`.extractor ?? "the embedded Fashion-MNIST extractor").")
             let threads = Set(timings.map(\.threads)).sorted()

@@ -32,7 +32,8 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let console = global.makeLogger()
         let folder = output ?? (runFolder as NSString).appendingPathComponent("report")
-        let report = try RunReport.make(runFolder: runFolder)
+        let command = (["augbench"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        let report = try RunReport.make(runFolder: runFolder, command: command)
         try ReportWriter.write(report, to: folder)
         console.info("wrote \((folder as NSString).appendingPathComponent("index.html")) and README.md (\(report.tables.count) tables as CSV)")
         print((folder as NSString).appendingPathComponent("index.html"))

@@ -43,7 +43,7 @@ let package = Package(
 
         .target(name: "Experiments", dependencies: ["Augmentations", "Classifiers", "Datasets", "GANs", "Metrics", "ResultStore",
                                                     "Sampling", "Statistics", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Reporting", dependencies: ["Classifiers", "Experiments", "ResultStore"]),
+        .target(name: "Reporting", dependencies: ["Classifiers", "Datasets", "Experiments", "Metrics", "ResultStore", "Sampling"]),
 
         // MARK: Executable
         .executableTarget(name: "augbench", dependencies: [

@@ -114,7 +114,6 @@ public struct TrainingRunFile {
         try file.commit()
     }
 
-    /// The canonical settings text a file was made with ("" for files older than the settings attribute).
     /// The class names the run was trained on.
     public static func classNames(_ path: String) throws -> [String] {
         let file = try HDF5File.open(path)
@@ -123,6 +122,17 @@ public struct TrainingRunFile {
         return try file.root.stringArrayAttribute("class_names")
     }
 
+    /// The test set's confusion matrix of one finished seed: counts, [true class][predicted class].
+    public static func confusionMatrix(_ path: String, seed: UInt64) throws -> [[Int]] {
+        let file = try HDF5File.open(path)
+        defer { file.close() }
+        try file.requireKind(kind)
+        let confusion = try file.root.group("seed-\(seed)").read("confusion_matrix", as: Int64.self)
+        let classes = confusion.shape[0]
+        return (0..<classes).map { row in confusion.values[(row * classes)..<((row + 1) * classes)].map { Int($0) } }
+    }
+
+    /// The canonical settings text a file was made with ("" for files older than the settings attribute).
     public static func recordedSettingsText(_ path: String) throws -> String {
         let file = try HDF5File.open(path)
         defer { file.close() }

@@ -46,6 +46,27 @@ public struct PNGImage: Sendable, Equatable {
         return PNGImage(width: width, height: height, channels: channels, pixels: pixels)
     }
 
+    /// The PNG file's bytes, encoded in memory (for embedding, e.g. as a data URI in a report).
+    public func encoded() throws -> Data {
+        var image = augbench_png_image_new()
+        image.width = UInt32(width)
+        image.height = UInt32(height)
+        image.format = channels == 3 ? augbench_png_format_rgb() : augbench_png_format_gray()
+        var size: png_alloc_size_t = 0
+        // First call measures, second writes.
+        let measured = pixels.withUnsafeBytes { png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, Int32(width * channels), nil) }
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        let written = measured != 0 && size > 0 ? pixels.withUnsafeBytes { buffer in
+            bytes.withUnsafeMutableBytes { png_image_write_to_memory(&image, $0.baseAddress, &size, 0, buffer.baseAddress, Int32(width * channels), nil) }
+        } : 0
+        guard written != 0 else {
+            let reason = String(cString: augbench_png_image_message(&image))
+            png_image_free(&image)
+            throw DatasetError("PNG", "cannot encode a \(width) x \(height) image (\(reason))")
+        }
+        return Data(bytes.prefix(Int(size)))
+    }
+
     /// Encodes to a PNG file, replacing it atomically (written beside it, then renamed).
     public func write(_ path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent

@@ -225,19 +225,24 @@ public struct HeatMap {
     public let rowLabels: [String], columnLabels: [String]
     /// Rows of values in [0, 1].
     public let values: [[Double]]
-    /// Rows to mark (minority classes), by column index.
+    /// Columns to mark (minority classes), by index.
     public let highlightedColumns: Set<Int>
+    /// Side of a cell in pixels; values print as two decimals, or as whole percent in small cells.
+    public let cellSize: Double
 
-    public init(title: String, rowLabels: [String], columnLabels: [String], values: [[Double]], highlightedColumns: Set<Int> = []) {
+    public init(title: String, rowLabels: [String], columnLabels: [String], values: [[Double]], highlightedColumns: Set<Int> = [],
+                cellSize: Double = 46) {
         (self.title, self.rowLabels, self.columnLabels, self.values, self.highlightedColumns) = (title, rowLabels, columnLabels, values, highlightedColumns)
+        self.cellSize = cellSize
     }
 
     public var svg: String {
         let left = (rowLabels.map { ChartStyle.width(of: $0) }.max() ?? 40) + 12
-        let cell = 46.0, top = 30.0 + (columnLabels.map { ChartStyle.width(of: $0) }.max() ?? 20) * 0.75
+        let cell = cellSize, top = 30.0 + (columnLabels.map { ChartStyle.width(of: $0) }.max() ?? 20) * 0.75
         // Column labels are turned 45 degrees: the last one reaches right of the grid by about its width.
         let overhang = (columnLabels.last.map { ChartStyle.width(of: $0) } ?? 0) * 0.75
-        let width = left + Double(columnLabels.count) * cell + max(10, overhang), height = top + Double(rowLabels.count) * cell + 10
+        let width = max(left + Double(columnLabels.count) * cell + max(10, overhang), ChartStyle.width(of: title) * 1.1 + 10)
+        let height = top + Double(rowLabels.count) * cell + 10
         var body: [String] = []
         body.append("<text x=\"4\" y=\"16\" font-weight=\"bold\">\(ChartStyle.escape(title))</text>")
         for (j, label) in columnLabels.enumerated() {
@@ -253,7 +258,8 @@ public struct HeatMap {
                 let shade = Int((1 - min(1, max(0, value.isFinite ? value : 0))) * 235) + 20
                 let ink = shade < 120 ? "white" : "black"
                 body.append("<rect x=\"\(ChartStyle.f(x))\" y=\"\(ChartStyle.f(y))\" width=\"\(ChartStyle.f(cell - 1))\" height=\"\(ChartStyle.f(cell - 1))\" fill=\"rgb(\(shade),\(shade),\(shade))\"/>")
-                body.append("<text x=\"\(ChartStyle.f(x + cell / 2))\" y=\"\(ChartStyle.f(y + cell / 2 + 4))\" text-anchor=\"middle\" fill=\"\(ink)\">\(String(format: "%.2f", value))</text>")
+                let text = cell >= 40 ? String(format: "%.2f", value) : String(format: "%.0f", 100 * value)
+                body.append("<text x=\"\(ChartStyle.f(x + cell / 2))\" y=\"\(ChartStyle.f(y + cell / 2 + 4))\" text-anchor=\"middle\" fill=\"\(ink)\" font-size=\"\(cell >= 40 ? 11 : 9)\">\(text)</text>")
             }
         }
         return SVGDocument(width: width, height: height, title: title, body: body).text

@@ -1,7 +1,10 @@
 import Classifiers
+import Datasets
 import Experiments
 import Foundation
+import Metrics
 import ResultStore
+import Sampling
 
 /// The report of one finished run folder: built only from the folder's files (run.h5, protocol.json, the unit
 /// files, timings.csv), so it can be made on another machine than the run and every number equals the file's.
@@ -253,11 +256,42 @@ public enum RunReport {
                     rows.append([.text(cell.label)] + mean.map { .number($0, decimals: 4) })
                 }
             }
+            blocks += try confusionMatrices(names: names)
             if let classes = results.cells.first?.perClassAccuracies.first?.count {
                 blocks.append(.table(Table(name: "per_class_accuracy",
                                            columns: ["cell"] + (0..<classes).map { $0 < names.count ? names[$0] : "class \($0)" }, rows: rows)))
             }
             return Report.Section(title: "Per-class accuracy", id: "per-class", blocks: blocks)
+        }
+
+        /// Each arm's test confusion matrix, summed over its seeds and normalised per true class (a row sums to 100%).
+        func confusionMatrices(names: [String]) throws -> [Report.Block] {
+            var blocks: [Report.Block] = []
+            let minority = Set(`protocol`.split.minority.keys)
+            // The units of each cell, in the order the plan first names the cell.
+            var order: [String] = [], byCell: [String: [PlannedUnit]] = [:]
+            for unit in plan.units where unit.kind == .classifier {
+                let key = "\(unit.arm ?? "")|\(unit.perClass)|\(unit.classifierSetting)|\(unit.ratio ?? -1)"
+                if byCell[key] == nil { order.append(key) }
+                byCell[key, default: []].append(unit)
+            }
+            for unitGroup in order.map({ byCell[$0]! }) {
+                var total: [[Int]] = []
+                for unit in unitGroup {
+                    let matrix = try TrainingRunFile.confusionMatrix(file("units/\(unit.id).h5"), seed: unit.seed)
+                    total = total.isEmpty ? matrix : zip(total, matrix).map { zip($0, $1).map(+) }
+                }
+                guard !total.isEmpty else { continue }
+                let rows = total.map { row in row.map { Double($0) / Double(max(1, row.reduce(0, +))) } }
+                let unit = unitGroup[0]
+                let title = "\(unit.arm ?? "") K=\(unit.perClass)" + (unit.classifierSetting.isEmpty ? "" : " \(unit.classifierSetting)")
+                    + (unit.ratio.map { " r=\(ExperimentPlan.format($0))" } ?? "")
+                let labels = (0..<rows.count).map { $0 < names.count ? names[$0] : "class \($0)" }
+                blocks.append(.chart(name: "confusion-\(fileSafe(title))", svg: HeatMap(
+                    title: "Confusion, \(title) (rows: true class; % of its test images; \(unitGroup.count) seeds)", rowLabels: labels,
+                    columnLabels: labels, values: rows, highlightedColumns: minority, cellSize: 30).svg))
+            }
+            return blocks
         }
 
         // MARK: 5. GAN training and samples
@@ -288,12 +322,20 @@ public enum RunReport {
                     blocks.append(.chart(name: "losses-\(fileSafe(gan.id))", svg: LineChart(
                         title: "GAN losses, \(gan.id)", xLabel: "generator step", yLabel: "loss", series: curves).svg))
                 }
-                if let samples = plan.units.first(where: { $0.kind == .samples && $0.dependencies == [gan.id] }) {
+                for samples in plan.units where samples.kind == .samples && samples.dependencies == [gan.id] {
                     let grid = file("units/\(samples.id)-grid.png")
                     if let png = FileManager.default.contents(atPath: grid) {
                         blocks.append(.image(name: "samples-\(fileSafe(samples.id))", png: png,
-                                             caption: "Kept samples of \(samples.id) (a row per class), from \(gan.id)"))
+                                             caption: "Kept samples of \(samples.id), from \(gan.id) (up to 10 per class, in class order)"))
                     }
+                    let set = try SampleSetFile.read(file("units/\(samples.id).h5"))
+                    if let rejected = try set.rejectedGrid() {
+                        blocks.append(.image(name: "rejected-\(fileSafe(samples.id))", png: try rejected.encoded(), caption: "Rejected candidates of \(samples.id) (up to 10 per class, in class order)"))
+                    }
+                    blocks.append(.table(Table(name: "filter_counts_\(fileSafe(samples.id))", columns: ["class", "candidates"] + set.rejectionRows.map { "rejected: \($0)" } + ["kept"],
+                                               rows: set.classNames.indices.map { c in
+                                                   [.text(set.classNames[c]), .integer(set.candidatesPerClass[c])] + set.rejections.map { .integer($0[c]) } + [.integer(set.keptPerClass[c])]
+                                               })))
                 }
             }
             return Report.Section(title: "GAN training and samples", id: "gans", blocks: blocks)
@@ -320,7 +362,9 @@ public enum RunReport {
             runFile.close()
             if let command { facts.append("Report made by `\(command)`.") }
             facts.append("AugBench \(version); protocol SHA-256 `\(CanonicalSettings.checksum(results.protocolText))`.")
-            facts.append("Dataset `\(`protocol`.dataset)`; extractor: \(`protocol`.extractor ?? "the embedded Fashion-MNIST extractor").")
+            let extractor = results.quality.isEmpty ? nil : try? FeatureExtractor.load(path: `protocol`.extractor)
+            facts.append("Dataset `\(`protocol`.dataset)`" + (extractor.map { "; extractor \($0.name), SHA-256 `\($0.checksum)`" } ?? "")
+                         + (`protocol`.extractor == nil && extractor != nil ? " (embedded)" : "") + ".")
             let threads = Set(timings.map(\.threads)).sorted()
             if !threads.isEmpty { facts.append("Threads per unit: \(threads.map(String.init).joined(separator: ", ")).") }
             var table: Table?

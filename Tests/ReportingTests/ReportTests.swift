@@ -137,6 +137,26 @@ final class ReportTests: XCTestCase {
                 XCTAssertEqual(try XCTUnwrap(Double(row[1 + c])), mean, accuracy: 1e-15)
             }
         }
+        // The filter counts of each sample set are its file's.
+        let plan = try ExperimentPlan(JSONDecoder().decode(ExperimentProtocol.self, from: Data(try file.root.stringAttribute("protocol").utf8)))
+        var countTables = 0
+        for unit in plan.units where unit.kind == .samples {
+            let name = "filter_counts_" + String(unit.id.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
+            guard FileManager.default.fileExists(atPath: path(report, "\(name).csv")) else { continue }
+            countTables += 1
+            let table = try csv(path(report, "\(name).csv"))
+            let samples = try HDF5File.open(path(run, "units/\(unit.id).h5"))
+            defer { samples.close() }
+            let rejections = try samples.root.read("rejections", as: Int64.self)
+            let kept = try samples.root.read("labels", as: Int64.self).values
+            for (c, row) in table.rows.enumerated() {
+                for r in 0..<rejections.shape[0] {
+                    XCTAssertEqual(Int64(row[2 + r]), rejections.values[r * rejections.shape[1] + c], "\(name) class \(c) row \(r)")
+                }
+                XCTAssertEqual(Int(row[table.column("kept")]), kept.filter { $0 == Int64(c) }.count)
+            }
+        }
+        XCTAssertGreaterThan(countTables, 0)
         // The HTML shows each CSV number rounded to the decimals it prints.
         let html = try String(contentsOfFile: path(report, "index.html"), encoding: .utf8)
         for table in ["accuracy", "comparisons", "gan_quality", "per_class_accuracy", "real_image_equivalent"] {

@@ -71,3 +71,10 @@ public struct Table {
             .joined(separator: "\n") + "\n"
     }
 }
+
+/// JSON indented with sorted keys, for reading (the text itself when it is not JSON).
+func prettyJSON(_ json: String) -> String {
+    (try? JSONSerialization.jsonObject(with: Data(json.utf8)))
+        .flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.prettyPrinted, .sortedKeys]) }
+        .map { String(decoding: $0, as: UTF8.self) } ?? json
+}

@@ -380,11 +380,8 @@ public enum RunReport {
             }
             var blocks: [Report.Block] = [.list(facts)]
             if let table { blocks.append(.table(table)) }
-            let pretty = (try? JSONSerialization.jsonObject(with: Data(results.protocolText.utf8)))
-                .flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.prettyPrinted, .sortedKeys]) }
-                .map { String(decoding: $0, as: UTF8.self) } ?? results.protocolText
             blocks.append(.paragraph("The protocol as the run recorded it (canonical JSON; `protocol.json` in the run folder):"))
-            blocks.append(.code(pretty))
+            blocks.append(.code(prettyJSON(results.protocolText)))
             return Report.Section(title: "Protocol and provenance", id: "provenance", blocks: blocks)
         }
     }

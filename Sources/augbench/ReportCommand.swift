@@ -39,3 +39,39 @@ struct ReportCommand: ParsableCommand {
         print((folder as NSString).appendingPathComponent("index.html"))
     }
 }
+
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Put two finished runs side by side: accuracies, verdicts, GAN quality and provenance.",
+        discussion: """
+            For two GAN variants, two machines or two versions: the cells with the same label (arm, K, ratio) \
+            side by side with their difference and whether their intervals overlap, each comparison's verdict in \
+            both runs, both GAN quality tables, and both protocols when they differ. Writes index.html, README.md \
+            and a CSV per table into OUTPUT, as `augbench report` does.
+
+            Examples:
+              augbench compare runs/quick-laptop runs/quick-server --output reports/laptop-vs-server
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The first finished run folder.", valueName: "A"))
+    var first: String
+
+    @Argument(help: ArgumentHelp("The second finished run folder.", valueName: "B"))
+    var second: String
+
+    @Option(name: [.short, .long], help: "Report folder.")
+    var output: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let console = global.makeLogger()
+        let command = (["augbench"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        let report = try RunComparison.make(first, second, command: command)
+        try ReportWriter.write(report, to: output)
+        console.info("wrote \((output as NSString).appendingPathComponent("index.html")) and README.md")
+        print((output as NSString).appendingPathComponent("index.html"))
+    }
+}

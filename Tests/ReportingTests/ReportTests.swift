@@ -197,6 +197,23 @@ final class ReportTests: XCTestCase {
         XCTAssertGreaterThan(png.count, 20_000, "a page, not a blank")
     }
 
+    /// A run compared with itself: every cell and verdict equal, the charts valid.
+    func testComparingTwoRuns() throws {
+        let (run, _) = try finishedRun()
+        let output = path(Self.sharedFolder, "compare")
+        try ReportWriter.write(RunComparison.make(run, run), to: output)
+        let markdown = try String(contentsOfFile: path(output, "README.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.contains("Every comparison has the same verdict in both runs."), markdown)
+        XCTAssertTrue(markdown.contains("The two runs ran the same protocol"))
+        let table = try csv(path(output, "accuracy_a_b.csv"))
+        XCTAssertEqual(table.rows.count, try RunResults.read(path(run, "run.h5")).cells.count)
+        for row in table.rows {
+            XCTAssertEqual(row[table.column("mean A")], row[table.column("mean B")])
+            XCTAssertEqual(Double(row[table.column("B - A")]), 0)
+        }
+        XCTAssertTrue(XMLParser(data: try XCTUnwrap(FileManager.default.contents(atPath: path(output, "accuracy-a-b.svg")))).parse())
+    }
+
     func testRoundTicks() {
         XCTAssertEqual(NiceScale(covering: 0.612, 0.771).ticks, [0.6, 0.65, 0.7, 0.75, 0.8].map { $0 })
         XCTAssertEqual(NiceScale(covering: 0.612, 0.771).label(0.65), "0.65")

@@ -364,4 +364,20 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(index)/\(count)" }
+
+    /// The shard of a Slurm array task: task SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT, counted from
+    /// SLURM_ARRAY_TASK_MIN (an array 0-3 and an array 1-4 both make shards 1/4 to 4/4).
+    public static func slurmArrayTask(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Shard {
+        guard let id = environment["SLURM_ARRAY_TASK_ID"].flatMap(Int.init), let count = environment["SLURM_ARRAY_TASK_COUNT"].flatMap(Int.init) else {
+            throw ExperimentError("--shard auto reads SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT, which are not set: run it as a task "
+                                  + "of a Slurm array job (augbench slurm writes one), or give --shard i/n")
+        }
+        let first = environment["SLURM_ARRAY_TASK_MIN"].flatMap(Int.init) ?? 1
+        do {
+            return try Shard(index: id - first + 1, of: count)
+        } catch {
+            throw ExperimentError("--shard auto: Slurm array task \(id) (first \(first)) of \(count) is not a shard of \(count): "
+                                  + "submit the array as contiguous tasks (--array=1-\(count))")
+        }
+    }
 }

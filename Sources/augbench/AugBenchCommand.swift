@@ -16,7 +16,7 @@ struct AugBenchCommand: ParsableCommand {
                   --output runs/fmnist-100.h5
             """,
         version: AugBenchVersion.current,
-        subcommands: [DataCommand.self, AugmentCommand.self, TrainCommand.self, GANCommand.self, RunCommand.self, MergeCommand.self, BaselineCommand.self, ReportCommand.self, CompareCommand.self, ExtractorCommand.self,
+        subcommands: [DataCommand.self, AugmentCommand.self, TrainCommand.self, GANCommand.self, RunCommand.self, MergeCommand.self, SlurmCommand.self, BaselineCommand.self, ReportCommand.self, CompareCommand.self, ExtractorCommand.self,
                       MetricsCommand.self, BenchCommand.self]
     )
 }

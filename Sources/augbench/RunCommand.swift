@@ -58,8 +58,9 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Print the plan and stop.")
     var dryRun = false
 
-    @Option(help: ArgumentHelp("Run only shard i of n (1 <= i <= n) of the units, then stop; `augbench merge` gathers the shards.",
-                               valueName: "i/n"))
+    @Option(help: ArgumentHelp("Run only shard i of n (1 <= i <= n) of the units, then stop; `augbench merge` gathers the shards. "
+                               + "`auto`: the shard of this Slurm array task (SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT).",
+                               valueName: "i/n|auto"))
     var shard: String?
 
     @Option(help: ArgumentHelp("Run the units as N processes at once (the plan's N shards, each with --threads), then gather. "
@@ -69,7 +70,7 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        if let shard {
+        if let shard, shard != "auto" {
             do { _ = try Shard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
         }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be in 1...64, got \(jobs)") }
@@ -79,7 +80,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let console = global.makeLogger()
         let p = try SettingsFile.decode(ExperimentProtocol.self, path: protocolFile)
-        let shard = try self.shard.map { try Shard(parsing: $0) }
+        let shard = try self.shard.map { $0 == "auto" ? try Shard.slurmArrayTask() : try Shard(parsing: $0) }
         let plan = try ExperimentPlan(p)
         let counts = plan.counts
         console.info("\(p.name): \(plan.units.count) units (\(counts[.gan] ?? 0) GANs, \(counts[.samples] ?? 0) sample sets, "

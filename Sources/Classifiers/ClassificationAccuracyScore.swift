@@ -15,6 +15,6 @@ public enum ClassificationAccuracyScore {
             throw DatasetError(synthetic.source, "classes \(synthetic.classNames) differ from the real test set's \(realTest.classNames)")
         }
         let trainer = ClassifierTrainer(configuration: configuration, imageShape: synthetic.imageShape, classCount: synthetic.classCount)
-        return trainer.train(synthetic, validation: nil, test: realTest, progress: progress)
+        return try trainer.train(synthetic, validation: nil, test: realTest, progress: progress)
     }
 }

@@ -58,8 +58,16 @@ public enum ClassifierRun {
         let record = try TrainingRunFile(path: output, settings: settings, splitPath: split, splitChecksum: SHA256.hex(ofFile: split),
                                          synthetic: sampleSource.map { ($0.path, try $0.fingerprint().combined) }, threads: threads,
                                          classNames: data.train.classNames)
+        let existed = FileManager.default.fileExists(atPath: output)
         let finished = try record.prepare()
         var trainedAny = false
+        // A new file that never received a seed goes with the failure, so that the same command with other
+        // settings (a lower learning rate after a divergence) is not refused as a changed run.
+        defer {
+            if !existed && !trainedAny && finished.isEmpty && (try? record.testAccuracies().isEmpty) ?? false {
+                try? FileManager.default.removeItem(atPath: output)
+            }
+        }
         for seed in settings.seedList {
             if finished.contains(seed) {
                 events(.skipped(seed: seed))
@@ -74,7 +82,7 @@ public enum ClassifierRun {
             let trainer = ClassifierTrainer(configuration: settings.trainingConfiguration(seed: seed), imageShape: train.imageShape,
                                             classCount: train.classCount)
             events(.started(seed: seed, points: trainer.evaluationCount(trainingImages: train.count)))
-            let result = trainer.train(train, validation: data.validation, test: data.test) { point, partial in
+            let result = try trainer.train(train, validation: data.validation, test: data.test) { point, partial in
                 events(.epoch(seed: seed, point: point, partial: partial))
             }
             try record.append(seed: seed, result: result, composition: composition, network: trainer.network)

@@ -140,8 +140,10 @@ public final class ClassifierTrainer {
 
     /// Trains for the configured epochs (or steps); `progress(point, result so far)` is called after each curve
     /// point: each epoch, or every `evaluateEvery` steps of a step budget.
+    /// Throws `ClassifierDivergence` when a step's loss is not finite (the weights would be NaN from there on, and
+    /// the test accuracy of such a network is a number that means nothing).
     public func train(_ train: ImageSet, validation: ImageSet?, test: ImageSet,
-                      progress: (Int, TrainingResult) -> Void = { _, _ in }) -> TrainingResult {
+                      progress: (Int, TrainingResult) -> Void = { _, _ in }) throws -> TrainingResult {
         var result = TrainingResult()
         let start = Date()
         let batch = configuration.batchSize, n = train.count
@@ -170,6 +172,9 @@ public final class ClassifierTrainer {
                 (loss, right) = self.step(batchImages, labels: labels, partnerLabels: partners, lambda: lambda)
             } else {
                 (loss, right) = self.step(batchImages, labels: labels)
+            }
+            guard loss.isFinite else {
+                throw ClassifierDivergence(step: step, loss: loss, learningRate: optimizer.learningRate)
             }
             lossSum += Double(loss)
             correct += right
@@ -258,5 +263,15 @@ public final class ClassifierTrainer {
 
     static func countCorrect(_ logits: Tensor, _ labels: [Int]) -> Int {
         zip(argmax(logits), labels).filter { $0 == $1 }.count
+    }
+}
+
+/// Classifier training that stopped because the loss left the finite numbers.
+public struct ClassifierDivergence: Error, CustomStringConvertible {
+    public let step: Int
+    public let loss: Float
+    public let learningRate: Float
+    public var description: String {
+        "classifier training diverged at step \(step): the loss is \(loss) (learning rate \(learningRate)); lower the learning rate"
     }
 }

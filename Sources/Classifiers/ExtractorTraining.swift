@@ -49,7 +49,7 @@ public enum ExtractorTraining {
         let network = FeatureExtractor.makeNetwork(imageShape: train.imageShape, classCount: train.classCount, seed: settings.seed)
         let trainer = ClassifierTrainer(configuration: configuration, network: network)
         events(.started(seed: settings.seed, points: settings.epochs))
-        let result = trainer.train(train, validation: nil, test: test) { epoch, partial in
+        let result = try trainer.train(train, validation: nil, test: test) { epoch, partial in
             events(.epoch(seed: settings.seed, point: epoch, partial: partial))
         }
         events(.finished(seed: settings.seed, result: result))

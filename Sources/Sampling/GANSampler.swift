@@ -139,7 +139,7 @@ public final class GANSampler {
         let classifier = ClassifierTrainer(configuration: TrainingConfiguration(epochs: plan.classifierEpochs, seed: plan.seed),
                                            imageShape: train.imageShape, classCount: classes)
         let hasValidation = (validation?.count ?? 0) > 0
-        let accuracy = classifier.train(train, validation: nil, test: hasValidation ? validation! : train).testAccuracy
+        let accuracy = try classifier.train(train, validation: nil, test: hasValidation ? validation! : train).testAccuracy
         log(String(format: "classifier accuracy %.4f on the %@ images", accuracy, hasValidation ? "validation" : "training"))
 
         // Candidates.

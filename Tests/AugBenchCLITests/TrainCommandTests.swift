@@ -51,6 +51,18 @@ final class TrainCommandTests: CLITestCase {
         assertFailsWithOneLine(other, [result, "exists with other settings"])
     }
 
+    /// A learning rate that makes the loss NaN stops with one error line, not a "test accuracy" of chance with NaN
+    /// weights; the new file goes, so the same command with a lower rate runs.
+    func testADivergingTrainingFailsCleanlyAndLeavesNoFile() throws {
+        let (split, out) = try makeSplit()
+        let result = path(out, "diverged.h5")
+        let diverged = try augbench("train", "--split", split, "--epochs", "3", "--learning-rate", "1e30", "--threads", "1", "--output", result)
+        assertFailsWithOneLine(diverged, ["classifier training diverged at step", "lower the learning rate"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: result))
+        let lower = try augbench("train", "--split", split, "--epochs", "3", "--threads", "1", "--output", result, "-q")
+        XCTAssertEqual(lower.status, 0, lower.standardError)
+    }
+
     func testAugmentedTrainingPreviewAndExpansion() throws {
         let (split, out) = try makeSplit()
         let result = path(out, "traditional.h5")

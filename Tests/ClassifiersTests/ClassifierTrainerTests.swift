@@ -30,7 +30,7 @@ final class ClassifierTrainerTests: XCTestCase {
         let train = try blobs(count: 64, seed: 1), test = try blobs(count: 40, seed: 2)
         let trainer = ClassifierTrainer(configuration: TrainingConfiguration(epochs: 6, batchSize: 16, seed: 0),
                                         imageShape: [1, 12, 12], classCount: 2)
-        let result = trainer.train(train, validation: test, test: test)
+        let result = try trainer.train(train, validation: test, test: test)
         XCTAssertEqual(result.trainLoss.count, 6)
         XCTAssertLessThan(result.trainLoss.last!, result.trainLoss.first!)
         XCTAssertGreaterThan(result.testAccuracy, 0.95)
@@ -43,15 +43,15 @@ final class ClassifierTrainerTests: XCTestCase {
         let train = try blobs(count: 48, seed: 3), test = try blobs(count: 8, seed: 4)
         for threads in [1, 2] {
             Threads.configure(threads)
-            func run(seed: UInt64) -> [Float] {
+            func run(seed: UInt64) throws -> [Float] {
                 let trainer = ClassifierTrainer(configuration: TrainingConfiguration(epochs: 2, batchSize: 16, seed: seed),
                                                 imageShape: [1, 12, 12], classCount: 2)
-                _ = trainer.train(train, validation: nil, test: test)
+                _ = try trainer.train(train, validation: nil, test: test)
                 return trainer.network.parameters.flatMap(\.value.storage)
             }
-            let first = run(seed: 5)
-            XCTAssertEqual(first, run(seed: 5), "threads \(threads)")
-            XCTAssertNotEqual(first, run(seed: 6), "threads \(threads)")
+            let first = try run(seed: 5)
+            XCTAssertEqual(first, try run(seed: 5), "threads \(threads)")
+            XCTAssertNotEqual(first, try run(seed: 6), "threads \(threads)")
         }
         Threads.configure(1)
     }
@@ -59,15 +59,15 @@ final class ClassifierTrainerTests: XCTestCase {
     /// On-the-fly augmentation changes training, reproducibly, and leaves the shuffling stream alone.
     func testOnTheFlyAugmentationIsSeededAndChangesTraining() throws {
         let train = try blobs(count: 32, seed: 7), test = try blobs(count: 8, seed: 8)
-        func weights(_ pipeline: AugmentationPipeline) -> [Float] {
+        func weights(_ pipeline: AugmentationPipeline) throws -> [Float] {
             let trainer = ClassifierTrainer(configuration: TrainingConfiguration(epochs: 2, batchSize: 16, seed: 3, augmentation: pipeline),
                                             imageShape: [1, 12, 12], classCount: 2)
-            _ = trainer.train(train, validation: nil, test: test)
+            _ = try trainer.train(train, validation: nil, test: test)
             return trainer.network.parameters.flatMap(\.value.storage)
         }
-        let augmented = weights(.traditional)
-        XCTAssertEqual(augmented, weights(.traditional))
-        XCTAssertNotEqual(augmented, weights(.none))
+        let augmented = try weights(.traditional)
+        XCTAssertEqual(augmented, try weights(.traditional))
+        XCTAssertNotEqual(augmented, try weights(.none))
     }
 
     func testReferenceClassifierHasTheProtocolShapes() {
@@ -90,7 +90,7 @@ final class ClassifierTrainerTests: XCTestCase {
             (configuration.steps, configuration.evaluateEvery) = (10, 4)
             let trainer = ClassifierTrainer(configuration: configuration, imageShape: [1, 12, 12], classCount: 2)
             XCTAssertEqual(trainer.evaluationCount(trainingImages: set.count), 3)
-            let result = trainer.train(set, validation: test, test: test)
+            let result = try trainer.train(set, validation: test, test: test)
             XCTAssertEqual(trainer.optimizer.step, 10, "\(set.count) images")
             XCTAssertEqual(result.curveSteps, [4, 8, 10])
             XCTAssertEqual(result.validationAccuracy.count, 3)
@@ -102,19 +102,33 @@ final class ClassifierTrainerTests: XCTestCase {
     /// Epochs are the step budget of whole passes: the same updates, curve points at the epoch ends.
     func testEpochsAndTheEquivalentStepBudgetTrainTheSameWeights() throws {
         let train = try blobs(count: 40, seed: 5), test = try blobs(count: 10, seed: 6)
-        func run(_ change: (inout TrainingConfiguration) -> Void) -> ([Float], TrainingResult) {
+        func run(_ change: (inout TrainingConfiguration) -> Void) throws -> ([Float], TrainingResult) {
             var configuration = TrainingConfiguration(epochs: 3, batchSize: 16, seed: 7)
             change(&configuration)
             let trainer = ClassifierTrainer(configuration: configuration, imageShape: [1, 12, 12], classCount: 2)
-            let result = trainer.train(train, validation: test, test: test)
+            let result = try trainer.train(train, validation: test, test: test)
             return (trainer.network.parameters.flatMap(\.value.storage), result)
         }
-        let (byEpochs, epochResult) = run { _ in }
-        let (bySteps, stepResult) = run { ($0.steps, $0.evaluateEvery) = (9, 3) }
+        let (byEpochs, epochResult) = try run { _ in }
+        let (bySteps, stepResult) = try run { ($0.steps, $0.evaluateEvery) = (9, 3) }
         XCTAssertEqual(byEpochs, bySteps)
         XCTAssertEqual(epochResult.curveSteps, [3, 6, 9])
         XCTAssertEqual(epochResult.trainLoss, stepResult.trainLoss)
         XCTAssertEqual(epochResult.validationAccuracy, stepResult.validationAccuracy)
+    }
+
+    /// A loss that leaves the finite numbers stops training with an error naming the step, not a NaN network whose
+    /// "test accuracy" is chance.
+    func testADivergingRunStopsWithAnError() throws {
+        let train = try blobs(count: 32, seed: 1), test = try blobs(count: 8, seed: 2)
+        let trainer = ClassifierTrainer(configuration: TrainingConfiguration(epochs: 3, batchSize: 16, learningRate: 1e30, seed: 1),
+                                        imageShape: [1, 12, 12], classCount: 2)
+        XCTAssertThrowsError(try trainer.train(train, validation: nil, test: test)) { error in
+            guard let divergence = error as? ClassifierDivergence else { return XCTFail("\(error)") }
+            XCTAssertFalse(divergence.loss.isFinite)
+            XCTAssertTrue("\(divergence)".contains("diverged at step \(divergence.step)"), "\(divergence)")
+            XCTAssertTrue("\(divergence)".contains("lower the learning rate"))
+        }
     }
 
     /// The evaluated weights are those of the best validation accuracy (the later on ties); the last are tested too.
@@ -125,7 +139,7 @@ final class ClassifierTrainerTests: XCTestCase {
         var configuration = TrainingConfiguration(batchSize: 8, learningRate: 1e-2, seed: 11)
         (configuration.steps, configuration.evaluateEvery, configuration.selectBestValidation) = (24, 2, true)
         let trainer = ClassifierTrainer(configuration: configuration, imageShape: [1, 12, 12], classCount: 2)
-        let result = trainer.train(train, validation: validation, test: test)
+        let result = try trainer.train(train, validation: validation, test: test)
         let best = result.validationAccuracy.max()!
         let chosen = result.validationAccuracy.lastIndex(of: best)!
         XCTAssertEqual(result.evaluatedStep, result.curveSteps[chosen])
@@ -168,13 +182,13 @@ final class ClassifierTrainerTests: XCTestCase {
 
     func testMixupAndCutMixTrainingIsSeededAndChangesOnlyWhatItShould() throws {
         let train = try blobs(count: 48, seed: 1), test = try blobs(count: 40, seed: 2)
-        func run(_ mixing: BatchMixing?) -> TrainingResult {
+        func run(_ mixing: BatchMixing?) throws -> TrainingResult {
             var configuration = TrainingConfiguration(epochs: 3, batchSize: 16, seed: 5)
             configuration.mixing = mixing
-            return ClassifierTrainer(configuration: configuration, imageShape: [1, 12, 12], classCount: 2).train(train, validation: test, test: test)
+            return try ClassifierTrainer(configuration: configuration, imageShape: [1, 12, 12], classCount: 2).train(train, validation: test, test: test)
         }
-        let plain = run(nil), mixup = run(.mixup(alpha: 1)), cutmix = run(.cutmix(alpha: 1))
-        XCTAssertEqual(run(.mixup(alpha: 1)).trainLoss, mixup.trainLoss, "the same seed gives the same bits")
+        let plain = try run(nil), mixup = try run(.mixup(alpha: 1)), cutmix = try run(.cutmix(alpha: 1))
+        XCTAssertEqual(try run(.mixup(alpha: 1)).trainLoss, mixup.trainLoss, "the same seed gives the same bits")
         XCTAssertNotEqual(mixup.trainLoss, plain.trainLoss)
         XCTAssertNotEqual(cutmix.trainLoss, mixup.trainLoss)
         XCTAssertGreaterThan(mixup.testAccuracy, 0.9, "mixing still learns a separable problem")

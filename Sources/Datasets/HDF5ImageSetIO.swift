@@ -43,6 +43,11 @@ public enum HDF5ImageSetIO {
             throw ResultStoreError(path, "dataset \(imagesPath) holds \(info.typeDescription), expected uint8 or float pixels")
         }
         let (values, shape) = try group.readConverting(imagesName, as: Float.self)
+        // A NaN or infinity would pass through every network and come out as a meaningless accuracy or FID.
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            let perImage = shape.dropFirst().reduce(1, *)
+            throw ResultStoreError(path, "dataset \(imagesPath) holds \(values[bad]) in image \(bad / max(1, perImage)): pixels must be finite numbers")
+        }
         let declared = group.hasAttribute("layout", on: imagesName) ? try group.stringAttribute("layout", on: imagesName) : nil
         let layout = try imageLayout(shape, declared: declared, path: path, name: imagesPath)
         let range = try options.valueRange ?? storedRange(group, imagesName, elementType, values, path: path, label: imagesPath)

@@ -102,6 +102,17 @@ final class HDF5ImageSetTests: XCTestCase {
         }
         assertThrowsMessage([mismatch, "2 images", "3 labels"]) { try DatasetSource.resolve(mismatch).load() }
 
+        // A NaN or infinite pixel is refused at load, naming the image (it would otherwise train to NaN weights).
+        for (name, bad) in [("nan.h5", Float.nan), ("inf.h5", Float.infinity)] {
+            let file = try make(name) { root in
+                var pixels = [Float](repeating: 0.5, count: 12)
+                pixels[9] = bad
+                try root.write("images", pixels, shape: [3, 2, 2])
+                try root.write("labels", [Int64(0), 1, 0], shape: [3])
+            }
+            assertThrowsMessage([file, "/images holds \(bad) in image 2", "must be finite"]) { try DatasetSource.resolve(file).load() }
+        }
+
         let noImages = try make("noimages.h5") { root in try root.write("pixels", [UInt8(0)], shape: [1]) }
         assertThrowsMessage([noImages, "no images dataset 'images'", "--images-dataset"]) { try DatasetSource.resolve(noImages) }
         assertThrowsMessage([noImages, "has no test subset"]) {

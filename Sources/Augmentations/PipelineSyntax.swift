@@ -127,7 +127,10 @@ extension AugmentationPipeline {
             if let unknown = mapping.keys.first(where: { !known.contains($0) }) {
                 throw AugmentationError("unknown key '\(unknown)'; expected operations, fill, border or preset")
             }
-            if let preset = mapping["preset"] as? String { self = try AugmentationPipeline(parsing: preset) }
+            if let value = mapping["preset"] {
+                guard let preset = value as? String else { throw AugmentationError("'preset' must be a preset name, got \(value)") }
+                self = try AugmentationPipeline(parsing: preset)
+            }
             if let value = mapping["fill"] { fill = try Self.float(value, "fill") }
             if let value = mapping["border"] {
                 guard let name = value as? String, let mode = BorderMode(rawValue: name) else {
@@ -135,7 +138,12 @@ extension AugmentationPipeline {
                 }
                 border = mode
             }
-            steps = mapping["operations"] as? [Any] ?? []
+            if let value = mapping["operations"] {
+                guard let list = value as? [Any] else {
+                    throw AugmentationError("'operations' must be a list of steps (- rotate: 15), got \(value)")
+                }
+                steps = list
+            }
         } else if document != nil {
             throw AugmentationError("expected a list of steps or a mapping with 'operations'")
         }
@@ -165,10 +173,14 @@ extension AugmentationPipeline {
     }
 
     private static func float(_ value: Any, _ key: String) throws -> Float {
-        if let number = value as? Double { return Float(number) }
-        if let number = value as? Int { return Float(number) }
-        if let text = value as? String, let number = Float(text) { return number }
-        throw AugmentationError("'\(key)' must be a number, got \(value)")
+        let number: Float?
+        if let double = value as? Double { number = Float(double) }
+        else if let integer = value as? Int { number = Float(integer) }
+        else if let text = value as? String { number = Float(text) }
+        else { number = nil }
+        guard let number else { throw AugmentationError("'\(key)' must be a number, got \(value)") }
+        guard number.isFinite else { throw AugmentationError("'\(key)' must be a finite number, got \(value)") }
+        return number
     }
 
     /// The canonical command-line form; parsing it gives this pipeline back. Stored with every result.

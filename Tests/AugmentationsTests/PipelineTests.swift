@@ -103,5 +103,10 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(mapping.description, "rotate=15,shift=3,noise=0.05,erase=0@0.25,elastic=6/2.5,hflip,border=reflection")
         assertThrowsMessage(["unknown key 'operation'"]) { try AugmentationPipeline(yaml: "operation: []") }
         assertThrowsMessage(["unknown setting 'angle' of 'rotate'"]) { try AugmentationPipeline(yaml: "- rotate: {angle: 3}") }
+        // As strict as the command line: a wrong type or a non-finite number is an error, never "no augmentation".
+        assertThrowsMessage(["'operations' must be a list of steps"]) { try AugmentationPipeline(yaml: "operations: rotate=15") }
+        assertThrowsMessage(["'preset' must be a preset name, got 5"]) { try AugmentationPipeline(yaml: "preset: 5") }
+        assertThrowsMessage(["'rotate' must be a finite number"]) { try AugmentationPipeline(yaml: "- rotate: .inf") }
+        assertThrowsMessage(["'p' must be a finite number"]) { try AugmentationPipeline(yaml: "- hflip: {p: .nan}") }
     }
 }

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import ResultStore
 import Tensors
 
 /// What a GAN run reports while it works (the run itself prints nothing).
@@ -57,7 +58,8 @@ public enum GANRun {
         let train = try SplitFile.read(splitPath).loadTrainingImages().train
         try settings.validate()
         let trainer = try GANTrainer(configuration: settings.configuration(imageShape: train.imageShape, classCount: train.classCount))
-        return try run(trainer, train: train, splitPath: splitPath, output: output, checkpointEvery: settings.checkpointEvery, events: events)
+        return try run(trainer, train: train, splitPath: splitPath, output: output, checkpointEvery: settings.checkpointEvery, threads: threads,
+                       events: events)
     }
 
     /// Continues the run in `output` from its checkpoint; `steps` sets a new total. The result equals an
@@ -65,14 +67,31 @@ public enum GANRun {
     public static func resume(output: String, steps: Int? = nil, checkpointEvery: Int = GANRunSettings().checkpointEvery, threads: Int,
                               events: (GANRunEvent) -> Void = { _ in }) throws -> Result {
         Threads.configure(threads)
-        let (trainer, splitPath) = try GANTrainer.resume(from: checkpointPath(output), steps: steps)
-        events(.message("resuming \(checkpointPath(output)) at step \(trainer.completedSteps) of \(trainer.configuration.steps)"))
+        let checkpoint = checkpointPath(output)
+        let (trainer, provenance) = try GANTrainer.resume(from: checkpoint, steps: steps)
+        let splitPath = provenance.split
+        // Resuming on other data, or with another thread count, would silently give another run than the one
+        // that was started: refuse with what differs.
+        if let recorded = provenance.threads, recorded != threads {
+            throw GANSetupError("\(checkpoint) was trained with \(recorded) thread(s); resuming with \(threads) would not continue the same run "
+                                + "(results are bit-identical only at a fixed thread count): resume with --threads \(recorded)")
+        }
+        if let recorded = provenance.splitChecksum {
+            guard FileManager.default.fileExists(atPath: splitPath) else {
+                throw GANSetupError("\(checkpoint) was trained on \(splitPath), which is gone")
+            }
+            guard try SHA256.hex(ofFile: splitPath) == recorded else {
+                throw GANSetupError("\(checkpoint) was trained on another \(splitPath) (its SHA-256 changed since): start a new run")
+            }
+        }
+        events(.message("resuming \(checkpoint) at step \(trainer.completedSteps) of \(trainer.configuration.steps)"))
         let train = try SplitFile.read(splitPath).loadTrainingImages().train
-        return try run(trainer, train: train, splitPath: splitPath, output: output, checkpointEvery: checkpointEvery, events: events)
+        return try run(trainer, train: train, splitPath: splitPath, output: output, checkpointEvery: checkpointEvery, threads: threads, events: events)
     }
 
-    private static func run(_ trainer: GANTrainer, train: ImageSet, splitPath: String, output: String, checkpointEvery: Int,
+    private static func run(_ trainer: GANTrainer, train: ImageSet, splitPath: String, output: String, checkpointEvery: Int, threads: Int,
                             events: (GANRunEvent) -> Void) throws -> Result {
+        let splitChecksum = try SHA256.hex(ofFile: splitPath)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let checkpoint = checkpointPath(output)
         let c = trainer.configuration
@@ -81,7 +100,7 @@ public enum GANRun {
         var lastCheckpoint: (String, Int)? = FileManager.default.fileExists(atPath: checkpoint) ? (checkpoint, trainer.completedSteps) : nil
         do {
             try trainer.train(train, checkpointEvery: checkpointEvery, checkpoint: { step in
-                try trainer.saveCheckpoint(to: checkpoint, splitPath: splitPath)
+                try trainer.saveCheckpoint(to: checkpoint, splitPath: splitPath, splitChecksum: splitChecksum, threads: threads)
                 let grid = (output as NSString).appendingPathComponent("samples-step-\(step).png")
                 try PNGImage.grid(trainer.sampleGridImages(), columns: 10).write(grid)
                 try writeLossCurves(trainer, to: (output as NSString).appendingPathComponent("losses.csv"))

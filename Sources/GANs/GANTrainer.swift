@@ -131,12 +131,16 @@ public final class GANTrainer {
 
 
     /// Writes the complete training state to `path` (atomically).
-    public func saveCheckpoint(to path: String, splitPath: String) throws {
+    /// `splitChecksum` and `threads` let a resume check that it continues on the same data with the same
+    /// arithmetic (results are bit-identical only at a fixed thread count).
+    public func saveCheckpoint(to path: String, splitPath: String, splitChecksum: String? = nil, threads: Int? = nil) throws {
         let file = try HDF5File.create(path, kind: .ganCheckpoint)
         let root = file.root
         try Self.writeConfiguration(configuration, to: root)
         try root.setAttribute("step", Int64(completedSteps))
         try root.setAttribute("split", splitPath)
+        if let splitChecksum { try root.setAttribute("split_sha256", splitChecksum) }
+        if let threads { try root.setAttribute("threads", Int64(threads)) }
         try root.setAttribute("stuck_steps", Int64(stuckSteps))
         for (name, curve) in [("loss_discriminator", discriminatorLosses), ("loss_generator", generatorLosses), ("gradient_penalty", penalties)] {
             try root.write("curves/\(name)", curve, shape: [curve.count])
@@ -151,7 +155,14 @@ public final class GANTrainer {
     }
 
     /// A trainer restored from a checkpoint, continuing exactly where it stopped (`steps` extends the run).
-    public static func resume(from path: String, steps: Int? = nil) throws -> (trainer: GANTrainer, split: String) {
+    /// The checkpoint's split path, and the split's checksum and the thread count when the checkpoint records them.
+    public struct Provenance {
+        public let split: String
+        public let splitChecksum: String?
+        public let threads: Int?
+    }
+
+    public static func resume(from path: String, steps: Int? = nil) throws -> (trainer: GANTrainer, provenance: Provenance) {
         let file = try HDF5File.open(path)
         defer { file.close() }
         try file.requireKind(.ganCheckpoint)
@@ -176,7 +187,10 @@ public final class GANTrainer {
         try TrainingState.read(model.generator, optimizer: model.generatorOptimizer, from: root.group("generator"))
         try TrainingState.read(model.discriminator, optimizer: model.discriminatorOptimizer, from: root.group("discriminator"))
         if let averaged = model.averagedGenerator { try TrainingState.read(averaged, optimizer: nil, from: root.group("generator_ema")) }
-        return (trainer, try root.stringAttribute("split"))
+        let provenance = Provenance(split: try root.stringAttribute("split"),
+                                    splitChecksum: root.hasAttribute("split_sha256") ? try root.stringAttribute("split_sha256") : nil,
+                                    threads: root.hasAttribute("threads") ? Int(try root.attribute("threads", as: Int64.self)) : nil)
+        return (trainer, provenance)
     }
 
     private static func writeConfiguration(_ c: GANConfiguration, to root: HDF5Group) throws {

@@ -32,6 +32,14 @@ final class GANCommandTests: CLITestCase {
         XCTAssertTrue(info.standardOutput.contains("@step = 4"), info.standardOutput)
         let again = try augbench("gan", "train", "--split", split, "--steps", "4", "--output", run)
         assertFailsWithOneLine(again, ["exists: use --resume"])
+        // Resuming with another thread count, or on a split that changed, would not continue the same run.
+        let otherThreads = try augbench("gan", "train", "--resume", "--steps", "6", "--threads", "2", "--output", run)
+        assertFailsWithOneLine(otherThreads, ["was trained with 1 thread(s)", "resume with --threads 1"])
+        let original = try XCTUnwrap(FileManager.default.contents(atPath: split))
+        try (original + Data([0])).write(to: URL(fileURLWithPath: split))
+        assertFailsWithOneLine(try augbench("gan", "train", "--resume", "--steps", "6", "--threads", "1", "--output", run),
+                               ["was trained on another", "SHA-256 changed"])
+        try original.write(to: URL(fileURLWithPath: split))
         let resumed = try augbench("gan", "train", "--resume", "--steps", "6", "--batch-size", "8", "--threads", "1", "--output", run)
         XCTAssertEqual(resumed.status, 0, resumed.standardError)
         XCTAssertTrue(resumed.standardError.contains("resuming"), resumed.standardError)

@@ -87,12 +87,15 @@ public struct ClassifierRunSettings: Codable, Sendable, Equatable {
         try require(batchSize > 0, "batch_size must be positive, got \(batchSize)")
         try require(learningRate > 0 && learningRate.isFinite, "learning_rate must be positive and finite, got \(learningRate)")
         try require(labelSmoothing >= 0 && labelSmoothing < 1, "label_smoothing must be in [0, 1), got \(labelSmoothing)")
-        try require(copies >= 0, "copies must be non-negative, got \(copies)")
+        try require((0...Self.maximumCopies).contains(copies), "copies must be in 0...\(Self.maximumCopies), got \(copies)")
         try require(syntheticRatio >= 0 && syntheticRatio.isFinite, "synthetic_ratio must be non-negative and finite, got \(syntheticRatio)")
         try require(!syntheticOnly || syntheticRatio > 0, "synthetic_only needs synthetic_ratio above 0")
         try require(syntheticClasses != .minority || syntheticRatio == 1, "synthetic_ratio does not apply with synthetic_classes minority")
         try require(syntheticClasses != .minority || !syntheticOnly, "synthetic_only trains on every class: it needs synthetic_classes all")
     }
+
+    /// Offline copies per image: beyond this the expanded set is better drawn on the fly (augmentation without copies).
+    public static let maximumCopies = 1000
 
     /// The seeds of the run, in order.
     public var seedList: [UInt64] { (0..<UInt64(seeds)).map { seed + $0 } }

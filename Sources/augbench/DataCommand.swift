@@ -216,7 +216,7 @@ struct DataSplit: ParsableCommand {
         let labels = try dataSource.load()
         let minorities = try minorityCounts()
         if let bad = minorities.keys.first(where: { $0 >= labels.classCount }) {
-            throw ValidationError("--minority names class \(bad), the data has classes 0...\(labels.classCount - 1)")
+            throw DatasetError(dataSource.path, "--minority names class \(bad), the data has classes 0...\(labels.classCount - 1)")
         }
         let plan = SplitPlan.imbalanced(classCount: labels.classCount, perClass: perClass, minority: minorities,
                                         validationPerClass: validationPerClass, testPerClass: testPerClass, seed: seed)

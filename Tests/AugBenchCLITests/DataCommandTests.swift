@@ -28,6 +28,10 @@ final class DataCommandTests: CLITestCase {
                                 "--minority", "1:2", "--seed", "5", "--output", split)
         XCTAssertEqual(made.status, 0, made.standardError)
         try assertH5DumpReads(split)
+        // A minority class the data does not have: one line naming the data, not the usage text of every command.
+        let missing = try augbench("data", "split", "--data", data, "--per-class", "4", "--minority", "99:5", "--output", path(out, "bad.h5"))
+        assertFailsWithOneLine(missing, [data, "--minority names class 99, the data has classes 0...2"])
+        XCTAssertFalse(missing.standardError.contains("Usage:"), missing.standardError)
         let described = try augbench("data", "info", split)
         XCTAssertTrue(described.standardOutput.contains("imbalanced, seed 5"), described.standardOutput)
         XCTAssertTrue(described.standardOutput.contains("train:    10 images"), described.standardOutput)

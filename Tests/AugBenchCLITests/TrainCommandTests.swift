@@ -61,6 +61,9 @@ final class TrainCommandTests: CLITestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: result))
         let lower = try augbench("train", "--split", split, "--epochs", "3", "--threads", "1", "--output", result, "-q")
         XCTAssertEqual(lower.status, 0, lower.standardError)
+        // Offline copies beyond the bound are refused before any allocation (99999999999 aborted allocating 800 GB).
+        let huge = try augbench("train", "--split", split, "--copies", "99999999999", "--augment", "traditional", "--output", path(out, "huge.h5"))
+        assertFailsWithOneLine(huge, ["copies must be in 0...1000"])
     }
 
     func testAugmentedTrainingPreviewAndExpansion() throws {

@@ -77,6 +77,10 @@ public enum HDF5ImageSetIO {
         if let negative = labelValues.first(where: { $0 < 0 }) {
             throw ResultStoreError(path, "dataset \(labelsPath) contains the negative label \(negative)")
         }
+        // Labels are class indices 0...C-1: a huge one would make a class count no memory holds.
+        if let huge = labelValues.first(where: { $0 >= Int64(ImageSet.maximumClassCount) }) {
+            throw ResultStoreError(path, "dataset \(labelsPath) contains the label \(huge): labels are class indices below \(ImageSet.maximumClassCount)")
+        }
         let labels = labelValues.map { Int($0) }
         let classCount = (labels.max() ?? 0) + 1
         var names: [String]

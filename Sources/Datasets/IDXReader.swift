@@ -76,7 +76,14 @@ public enum IDXReader {
             let offset = 4 + 4 * axis
             return Int(raw[offset]) << 24 | Int(raw[offset + 1]) << 16 | Int(raw[offset + 2]) << 8 | Int(raw[offset + 3])
         }
-        let expected = dimensions.reduce(1, *)
+        // Checked: a corrupt header can announce dimensions whose product overflows.
+        let product = dimensions.reduce((partialValue: 1, overflow: false)) { running, d in
+            running.overflow ? running : running.partialValue.multipliedReportingOverflow(by: d)
+        }
+        guard !product.overflow else {
+            throw DatasetError(path, "IDX header announces \(dimensions.map(String.init).joined(separator: " x ")) values, more than any file holds")
+        }
+        let expected = product.partialValue
         let available = raw.count - headerSize
         guard available >= expected else {
             throw DatasetError(path, "truncated IDX file: header announces \(dimensions.map(String.init).joined(separator: " x ")) "

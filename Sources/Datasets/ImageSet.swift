@@ -37,6 +37,9 @@ public struct ImageSet: Sendable {
     public var height: Int { images.shape[2] }
     public var width: Int { images.shape[3] }
     public var classCount: Int { classNames.count }
+
+    /// The most classes a set may have (readers refuse larger labels: ImageNet-21k has about 21,800).
+    public static let maximumClassCount = 100_000
     /// [C, H, W] of one image.
     public var imageShape: [Int] { Array(images.shape.dropFirst()) }
 

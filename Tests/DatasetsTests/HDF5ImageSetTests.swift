@@ -113,6 +113,15 @@ final class HDF5ImageSetTests: XCTestCase {
             assertThrowsMessage([file, "/images holds \(bad) in image 2", "must be finite"]) { try DatasetSource.resolve(file).load() }
         }
 
+        // A label far beyond any class count (it aborted allocating 1.6 TB of class counts).
+        for huge in [Int64(100_000_000_000), Int64(1) << 62] {
+            let file = try make("label\(huge).h5") { root in
+                try root.write("images", [UInt8](repeating: 0, count: 12), shape: [3, 2, 2])
+                try root.write("labels", [Int64(0), huge, 1], shape: [3])
+            }
+            assertThrowsMessage([file, "contains the label \(huge)", "class indices below 100000"]) { try DatasetSource.resolve(file).load() }
+        }
+
         let noImages = try make("noimages.h5") { root in try root.write("pixels", [UInt8(0)], shape: [1]) }
         assertThrowsMessage([noImages, "no images dataset 'images'", "--images-dataset"]) { try DatasetSource.resolve(noImages) }
         assertThrowsMessage([noImages, "has no test subset"]) {

@@ -42,6 +42,9 @@ final class IDXReaderTests: XCTestCase {
         }
         try bytes.prefix(10).write(to: URL(fileURLWithPath: images))
         assertThrowsMessage([images, "truncated IDX file: header needs 16 bytes"]) { try DatasetSource.resolve(folder).load() }
+        // Dimensions whose product overflows (it trapped): an error naming the file.
+        try Data(Fixtures.idxBytes(dimensions: [4_000_000_000, 60_000, 60_000], data: [UInt8](repeating: 0, count: 16))).write(to: URL(fileURLWithPath: images))
+        assertThrowsMessage([images, "announces 4000000000 x 60000 x 60000 values"]) { try DatasetSource.resolve(folder).load() }
     }
 
     func testTruncatedGzipFile() throws {

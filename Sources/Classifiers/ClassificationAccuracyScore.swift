@@ -14,6 +14,7 @@ public enum ClassificationAccuracyScore {
         guard synthetic.classNames == realTest.classNames else {
             throw DatasetError(synthetic.source, "classes \(synthetic.classNames) differ from the real test set's \(realTest.classNames)")
         }
+        try ReferenceClassifier.check(imageShape: synthetic.imageShape, source: synthetic.source)
         let trainer = ClassifierTrainer(configuration: configuration, imageShape: synthetic.imageShape, classCount: synthetic.classCount)
         return try trainer.train(synthetic, validation: nil, test: realTest, progress: progress)
     }

@@ -46,6 +46,7 @@ public enum ClassifierRun {
         }
         Threads.configure(threads)
         let data = try SplitFile.read(split).load()
+        try ReferenceClassifier.check(imageShape: data.train.imageShape, source: split)
         events(.message("split \(split): \(data.train.count) train, \(data.validation.count) validation, \(data.test.count) test images"))
         let sampleSource = try synthetic.map { try DatasetSource.resolve($0) }
         let samples = try sampleSource?.load()

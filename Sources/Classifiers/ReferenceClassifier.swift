@@ -1,3 +1,4 @@
+import Datasets
 import Layers
 import Tensors
 
@@ -12,6 +13,18 @@ import Tensors
 public enum ReferenceClassifier {
     /// Index of the layer whose output is the 128-d feature vector (the ReLU after the first Linear).
     public static let featureLayerIndex = 9
+
+    /// The smallest images the network takes: its two 2 x 2 poolings need at least 4 x 4 pixels.
+    public static let minimumSide = 4
+
+    /// Refuses images the network cannot take, naming where they come from (every entry point that builds the
+    /// network on data calls this first: the network's own precondition would trap).
+    public static func check(imageShape: [Int], source: String) throws {
+        guard imageShape.count == 3, imageShape[1] >= minimumSide, imageShape[2] >= minimumSide else {
+            throw DatasetError(source, "images are \(imageShape.map(String.init).joined(separator: " x ")); the reference classifier needs "
+                               + "[C, H, W] of at least \(minimumSide) x \(minimumSide) pixels")
+        }
+    }
 
     /// A freshly initialised network for images of `imageShape` ([C, H, W]).
     public static func make(imageShape: [Int], classCount: Int, seed: UInt64, dropout: Float = 0.5) -> Sequential {

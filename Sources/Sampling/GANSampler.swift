@@ -135,6 +135,7 @@ public final class GANSampler {
             throw SamplingError("realism and feature memorisation need a feature extractor for \(train.imageShape) images (see augbench extractor train)")
         }
         let classes = train.classCount
+        try ReferenceClassifier.check(imageShape: train.imageShape, source: train.source)
         log("training the pseudo-label classifier on \(train.count) real training images (\(plan.classifierEpochs) epochs)")
         let classifier = ClassifierTrainer(configuration: TrainingConfiguration(epochs: plan.classifierEpochs, seed: plan.seed),
                                            imageShape: train.imageShape, classCount: classes)

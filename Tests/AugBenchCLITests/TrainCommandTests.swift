@@ -66,6 +66,17 @@ final class TrainCommandTests: CLITestCase {
         assertFailsWithOneLine(huge, ["copies must be in 0...1000"])
     }
 
+    /// Images smaller than the reference classifier's two poolings take are refused with one line (1 x 1 trapped).
+    func testImagesTooSmallForTheClassifier() throws {
+        let data = try makeTemporaryFolder()
+        try Fixtures.writeIDXDataset(in: data, prefix: "train", count: 30, side: 1)
+        try Fixtures.writeIDXDataset(in: data, prefix: "t10k", count: 9, side: 1)
+        let split = path(data, "split.h5")
+        XCTAssertEqual(try augbench("data", "split", "--data", data, "--per-class", "3", "--output", split, "-q").status, 0)
+        assertFailsWithOneLine(try augbench("train", "--split", split, "--epochs", "1", "--output", path(data, "t.h5")),
+                               [split, "images are 1 x 1 x 1", "at least 4 x 4"])
+    }
+
     func testAugmentedTrainingPreviewAndExpansion() throws {
         let (split, out) = try makeSplit()
         let result = path(out, "traditional.h5")

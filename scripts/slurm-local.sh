@@ -76,12 +76,24 @@ $node State=UNKNOWN
 PartitionName=local Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
 
+# Each daemon starts with only stdin, stdout and stderr open (to /dev/null): a descriptor inherited from the caller
+# (a test runner watches its child through one) would otherwise stay open in the daemon and the caller would wait
+# for it forever.
+start() {
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      n=${fd##*/}
+      [ "$n" -gt 2 ] && eval "exec $n>&-" 2>/dev/null || true
+    done
+    exec "$@" </dev/null >/dev/null 2>&1
+  )
+}
 if ! pgrep -x munged >/dev/null; then
   $sudo chown munge:munge /run/munge
-  $sudo runuser -u munge -- /usr/sbin/munged
+  start $sudo runuser -u munge -- /usr/sbin/munged
 fi
-pgrep -x slurmctld >/dev/null || $sudo slurmctld
-pgrep -x slurmd >/dev/null || $sudo slurmd
+pgrep -x slurmctld >/dev/null || start $sudo slurmctld
+pgrep -x slurmd >/dev/null || start $sudo slurmd
 
 for _ in $(seq 1 120); do
   state=$(sinfo -h -n "$host" -o %T 2>/dev/null || true)

@@ -44,6 +44,7 @@ public enum ClassifierRun {
         if settings.syntheticOnly && synthetic == nil {
             throw ClassifierSettingsError("synthetic_only needs a sample set (--synthetic)")
         }
+        try OutputPath.prepare(output)
         Threads.configure(threads)
         let data = try SplitFile.read(split).load()
         try ReferenceClassifier.check(imageShape: data.train.imageShape, source: split)

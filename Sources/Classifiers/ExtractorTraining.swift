@@ -40,6 +40,7 @@ public enum ExtractorTraining {
     public static func run(_ settings: ExtractorTrainingSettings, data: DatasetSource, output: String, threads: Int,
                            events: (ClassifierRunEvent) -> Void = { _ in }) throws -> (extractorName: String, result: TrainingResult) {
         try settings.validate()
+        try OutputPath.prepare(output)
         Threads.configure(threads)
         let train = try data.load(), test = try data.withSubset(.test).load()
         events(.message("training the extractor on \(train.count) images, testing on \(test.count)"))

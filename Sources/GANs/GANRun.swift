@@ -54,6 +54,7 @@ public enum GANRun {
         guard !FileManager.default.fileExists(atPath: checkpoint) else {
             throw GANSetupError("\(checkpoint) exists: use --resume (GANRun.resume) to continue it, or another output folder")
         }
+        try OutputPath.prepare(checkpoint)
         let splitPath = URL(fileURLWithPath: split).standardizedFileURL.path
         let train = try SplitFile.read(splitPath).loadTrainingImages().train
         try settings.validate()

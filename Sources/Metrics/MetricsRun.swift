@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import ResultStore
 
 /// One metrics computation as a library call: features of a real and a generated set under one extractor, every
 /// metric of `MetricsReport`, written to a metrics file (`augbench metrics` and each GAN unit of a protocol).
@@ -12,6 +13,7 @@ public enum MetricsRun {
                            output: String, saveFeatures: Bool = false, log: (String) -> Void = { _ in },
                            warn: (String) -> Void = { _ in }) throws -> (report: MetricsReport, real: FeatureSet, generated: FeatureSet) {
         try settings.validate()
+        try OutputPath.prepare(output)
         let model = try FeatureExtractor.load(path: extractor)
         log("extractor \(model.name) (\(model.checksum.prefix(12)))")
         let realSet = try FeatureSet.make(real, extractor: model, settings: features, stream: 1, log: log)

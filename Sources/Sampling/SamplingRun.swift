@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import ResultStore
 import GANs
 import Metrics
 import Tensors
@@ -20,6 +21,7 @@ public enum SamplingRun {
     public static func run(_ plan: SamplingPlan, checkpoint: String, output: String, threads: Int,
                            log: (String) -> Void = { _ in }) throws -> SampleSet {
         try plan.validate()
+        try OutputPath.prepare(output)
         Threads.configure(threads)
         let gan = try TrainedGAN.load(checkpoint)
         let data = try SplitFile.read(gan.splitPath).loadTrainingImages()

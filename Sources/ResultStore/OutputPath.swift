@@ -1,0 +1,53 @@
+import Foundation
+
+/// Where a stage will write: checked before any work starts (a sample set or a metrics run must not find out after
+/// minutes of work that it cannot write), and cleared of what killed runs of AugBench left there.
+public enum OutputPath {
+    /// Creates the folder of `path` when needed and checks that a file can be written in it; removes the
+    /// `PATH.tmp-PID` files that earlier runs of this program left when they were killed (their process is gone).
+    public static func prepare(_ path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let fm = FileManager.default
+        var isFolder: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw ResultStoreError(path, "is a folder; give a file path")
+        }
+        if !fm.fileExists(atPath: folder) {
+            do {
+                try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw ResultStoreError(path, "cannot create the folder \(folder) (\(reason(for: folder)))")
+            }
+        }
+        let probe = (folder as NSString).appendingPathComponent(".augbench-write-check-\(getpid())")
+        guard fm.createFile(atPath: probe, contents: nil) else {
+            throw ResultStoreError(path, "cannot write in \(folder) (\(reason(for: folder)))")
+        }
+        try? fm.removeItem(atPath: probe)
+        removeStaleTemporaries(of: path)
+    }
+
+    /// Removes `PATH.tmp-PID` files whose process no longer runs: what a killed write of `path` left.
+    public static func removeStaleTemporaries(of path: String) {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path, prefix = url.lastPathComponent + ".tmp-"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name))
+            }
+        }
+    }
+
+    /// Why the nearest existing ancestor of `folder` refuses writing, in plain words.
+    private static func reason(for folder: String) -> String {
+        var existing = folder
+        while !FileManager.default.fileExists(atPath: existing) && existing != "/" && !existing.isEmpty {
+            existing = (existing as NSString).deletingLastPathComponent
+        }
+        if access(existing, W_OK) != 0 { return "\(existing) is not writable: \(String(cString: strerror(errno)))" }
+        return "\(existing) exists but the folder cannot be made there"
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import ResultStore
+import TestSupport
+import XCTest
+
+/// Outputs are checked before work starts, and what killed runs left is cleared.
+final class OutputPathTests: XCTestCase {
+    func testAnUnwritableOrFolderOutputIsRefusedUpFront() throws {
+        let folder = try makeTemporaryFolder()
+        XCTAssertNoThrow(try OutputPath.prepare(path(folder, "new/deeper/file.h5")))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path(folder, "new/deeper")), "the folder is made")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: path(folder, "new/deeper")), [], "no probe file left")
+        assertThrowsMessage(["/proc/augbench/x.h5", "cannot create the folder /proc/augbench"]) { try OutputPath.prepare("/proc/augbench/x.h5") }
+        assertThrowsMessage([folder, "is a folder; give a file path"]) { try OutputPath.prepare(folder) }
+    }
+
+    func testStaleTemporaryFilesOfDeadProcessesAreRemoved() throws {
+        let folder = try makeTemporaryFolder()
+        let output = path(folder, "run.h5")
+        // 4194304 is above Linux's largest pid: no such process. Our own pid's file and other files stay.
+        for name in ["run.h5.tmp-4194304", "run.h5.tmp-\(getpid())", "other.h5.tmp-4194304", "run.h5.tmp-notapid"] {
+            FileManager.default.createFile(atPath: path(folder, name), contents: Data([1]))
+        }
+        try OutputPath.prepare(output)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(),
+                       ["other.h5.tmp-4194304", "run.h5.tmp-\(getpid())", "run.h5.tmp-notapid"])
+    }
+}

@@ -306,15 +306,22 @@ public enum UnitTimings {
         public let threads: Int
     }
 
-    static func append(_ unit: PlannedUnit, seconds: Double, threads: Int, output: String) throws {
+    public static func append(_ unit: PlannedUnit, seconds: Double, threads: Int, output: String) throws {
         let path = (output as NSString).appendingPathComponent(fileName)
-        if !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: Data("id,kind,cost,seconds,threads\n".utf8))
+        // Shards in one folder append at the same time: the header only by the process that creates the file
+        // (O_EXCL), each line in one write() on an O_APPEND descriptor, so no line overwrites another.
+        let created = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        if created >= 0 {
+            let header = Array("id,kind,cost,seconds,threads\n".utf8)
+            _ = header.withUnsafeBytes { write(created, $0.baseAddress, $0.count) }
+            close(created)
         }
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw ExperimentError("\(path): cannot append") }
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(String(format: "%@,%@,%.0f,%.3f,%d\n", unit.id, unit.kind.rawValue, unit.cost, seconds, threads).utf8))
+        let descriptor = open(path, O_WRONLY | O_APPEND)
+        guard descriptor >= 0 else { throw ExperimentError("\(path): cannot append (\(String(cString: strerror(errno))))") }
+        defer { close(descriptor) }
+        let line = Array(String(format: "%@,%@,%.0f,%.3f,%d\n", unit.id, unit.kind.rawValue, unit.cost, seconds, threads).utf8)
+        let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == line.count else { throw ExperimentError("\(path): cannot append (\(String(cString: strerror(errno))))") }
     }
 
     /// The entries of a run folder (none when it has no timings yet); the last line of a unit counts.

@@ -63,6 +63,29 @@ final class BaselineTests: XCTestCase {
         }
     }
 
+    /// Shards of one folder time their units into one file at the same time: no line may be lost (a seek-to-end
+    /// then write lost one under Slurm).
+    func testConcurrentTimingAppendsKeepEveryLine() throws {
+        let folder = try makeTemporaryFolder()
+        let p = try SettingsFile.decode(ExperimentProtocol.self, yaml: """
+            name: timing
+            dataset: \(folder)
+            split: {per_class: 4}
+            seeds: 40
+            classifier: {steps: 4}
+            arms: [original, traditional]
+            """, path: "timing.yaml")
+        let units = try ExperimentPlan(p).units
+        XCTAssertEqual(units.count, 80)
+        DispatchQueue.concurrentPerform(iterations: units.count) { index in
+            try? UnitTimings.append(units[index], seconds: Double(index), threads: 1, output: folder)
+        }
+        let lines = try String(contentsOfFile: path(folder, UnitTimings.fileName), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.first, "id,kind,cost,seconds,threads")
+        XCTAssertEqual(lines.count, 1 + units.count, "one header, a line per unit")
+        XCTAssertEqual(Set(UnitTimings.read(folder).map(\.id)), Set(units.map(\.id)))
+    }
+
     func testTheToleranceIsThreeStandardErrorsOfADifferenceAndAtLeastOnePoint() {
         XCTAssertEqual(BaselineExpectation.tolerance(std: 0.02, seeds: 5), 3 * 0.02 * (2.0 / 5).squareRoot(), accuracy: 1e-15)
         XCTAssertEqual(BaselineExpectation.tolerance(std: 0.001, seeds: 5), 0.01)

@@ -328,7 +328,9 @@ public enum UnitTimings {
     public static func read(_ output: String) -> [Entry] {
         guard let text = try? String(contentsOfFile: (output as NSString).appendingPathComponent(fileName), encoding: .utf8) else { return [] }
         var byID: [String: Entry] = [:]
-        for line in text.split(separator: "\n").dropFirst() {
+        // The header is skipped as a line that does not parse, wherever it stands (a shard's first line can land
+        // before the creator's header).
+        for line in text.split(separator: "\n") {
             let fields = line.split(separator: ",").map(String.init)
             guard fields.count == 5, let kind = PlannedUnit.Kind(rawValue: fields[1]), let cost = Double(fields[2]),
                   let seconds = Double(fields[3]), let threads = Int(fields[4]) else { continue }

@@ -80,7 +80,8 @@ final class SlurmTests: CLITestCase {
     }
 
     private func timedUnits(_ output: String) throws -> [String] {
-        try String(contentsOfFile: path(output, "timings.csv"), encoding: .utf8).split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) }
+        try String(contentsOfFile: path(output, "timings.csv"), encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("id,") }
+            .map { String($0.split(separator: ",")[0]) }
     }
 
     func testAnArrayJobAndItsMergeEqualOneRunAndAKilledTaskResumes() throws {

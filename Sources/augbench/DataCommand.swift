@@ -98,9 +98,13 @@ struct DataInfo: ParsableCommand {
         for (label, name) in set.classNames.enumerated() {
             print("  \(pad(String(label), 3)) \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(counts[label])")
         }
-        for (channel, stats) in set.pixelStatistics().enumerated() {
-            print(String(format: "pixels:   channel %d  mean %.4f  std %.4f  min %.4f  max %.4f (scale [-1, 1])",
-                         channel, stats.mean, stats.std, stats.min, stats.max))
+        if set.count == 0 {
+            print("pixels:   none (the set holds no images)")
+        } else {
+            for (channel, stats) in set.pixelStatistics().enumerated() {
+                print(String(format: "pixels:   channel %d  mean %.4f  std %.4f  min %.4f  max %.4f (scale [-1, 1])",
+                             channel, stats.mean, stats.std, stats.min, stats.max))
+            }
         }
         print("sha256:   \(try dataSource.fingerprint().combined)")
         if !dataSource.isSingleSet, dataSource.subset == .train, let test = try? dataSource.withSubset(.test) {

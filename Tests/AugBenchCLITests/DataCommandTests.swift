@@ -28,6 +28,14 @@ final class DataCommandTests: CLITestCase {
                                 "--minority", "1:2", "--seed", "5", "--output", split)
         XCTAssertEqual(made.status, 0, made.standardError)
         try assertH5DumpReads(split)
+        // A zero-image IDX pair is described as empty (it printed min inf, max -inf).
+        let empty = try makeTemporaryFolder()
+        try Fixtures.write(Fixtures.idxBytes(dimensions: [0, 28, 28], data: []), to: path(empty, "train-images-idx3-ubyte"))
+        try Fixtures.write(Fixtures.idxBytes(dimensions: [0], data: []), to: path(empty, "train-labels-idx1-ubyte"))
+        let described0 = try augbench("data", "info", empty)
+        XCTAssertEqual(described0.status, 0, described0.standardError)
+        XCTAssertTrue(described0.standardOutput.contains("pixels:   none (the set holds no images)"), described0.standardOutput)
+        XCTAssertFalse(described0.standardOutput.contains("inf"), described0.standardOutput)
         // A minority class the data does not have: one line naming the data, not the usage text of every command.
         let missing = try augbench("data", "split", "--data", data, "--per-class", "4", "--minority", "99:5", "--output", path(out, "bad.h5"))
         assertFailsWithOneLine(missing, [data, "--minority names class 99, the data has classes 0...2"])

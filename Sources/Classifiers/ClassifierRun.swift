@@ -66,7 +66,7 @@ public enum ClassifierRun {
         // A new file that never received a seed goes with the failure, so that the same command with other
         // settings (a lower learning rate after a divergence) is not refused as a changed run.
         defer {
-            if !existed && !trainedAny && finished.isEmpty && (try? record.testAccuracies().isEmpty) ?? false {
+            if !existed && !trainedAny {
                 try? FileManager.default.removeItem(atPath: output)
             }
         }

@@ -158,15 +158,9 @@ public struct TrainingRunFile {
     /// Test accuracy of each class (the confusion matrix's diagonal over its row sums; NaN for a class without
     /// test images) of one finished seed.
     public static func perClassAccuracy(_ path: String, seed: UInt64) throws -> [Double] {
-        let file = try HDF5File.open(path)
-        defer { file.close() }
-        try file.requireKind(kind)
-        let confusion = try file.root.group("seed-\(seed)").read("confusion_matrix", as: Int64.self)
-        let classes = confusion.shape[0]
-        return (0..<classes).map { row in
-            let counts = confusion.values[(row * classes)..<((row + 1) * classes)]
+        try confusionMatrix(path, seed: seed).enumerated().map { row, counts in
             let total = counts.reduce(0, +)
-            return total > 0 ? Double(counts[row * classes + row]) / Double(total) : .nan
+            return total > 0 ? Double(counts[row]) / Double(total) : .nan
         }
     }
 

@@ -73,19 +73,10 @@ public struct PNGImage: Sendable, Equatable {
         if !directory.isEmpty {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
+        let bytes = try encoded()
         let temporary = "\(path).tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        var image = augbench_png_image_new()
-        image.width = UInt32(width)
-        image.height = UInt32(height)
-        image.format = channels == 3 ? augbench_png_format_rgb() : augbench_png_format_gray()
-        let ok = pixels.withUnsafeBytes { buffer in
-            png_image_write_to_file(&image, temporary, 0, buffer.baseAddress, Int32(width * channels), nil)
-        }
-        guard ok != 0 else {
-            let reason = String(cString: augbench_png_image_message(&image))
-            png_image_free(&image)
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw DatasetError(path, "cannot write PNG (\(reason))")
+        guard FileManager.default.createFile(atPath: temporary, contents: bytes) else {
+            throw DatasetError(path, "cannot write PNG (\(String(cString: strerror(errno))))")
         }
         guard rename(temporary, path) == 0 else {
             try? FileManager.default.removeItem(atPath: temporary)

@@ -114,7 +114,7 @@ public struct BaselineExpectation: Codable, Sendable, Equatable {
         public var tolerance: Double
 
         public var label: String {
-            "\(arm) K=\(perClass)" + (classifierSetting.isEmpty ? "" : " \(classifierSetting)") + (ratio.map { " r=\(ExperimentPlan.format($0))" } ?? "")
+            ExperimentPlan.cellLabel(arm: arm, perClass: perClass, classifierSetting: classifierSetting, ratio: ratio)
                 + (measure == .minorityClasses ? " minority" : "")
         }
 

@@ -18,7 +18,7 @@ public struct PlannedUnit: Sendable, Equatable {
     /// A classifier's arm: its name, with the GAN settings it sweeps ("gan[variant=wgan-gp]").
     public let arm: String?
     /// The arm's name alone ("gan").
-    public var armKind: String? { arm.map { String($0.prefix { $0 != "[" }) } }
+    public var armKind: String? { arm.map(ExperimentPlan.armKind) }
     public let perClass: Int
     public let ratio: Double?
     public let seed: UInt64
@@ -121,6 +121,15 @@ public struct ExperimentPlan: Sendable {
 
     /// The real-data floor: the metrics of the real test set against 10,000 real training images.
     public static let floorID = "metrics/floor"
+
+    /// "gan K=10 r=1", "original K=50 learning_rate=0.001": how a cell (an arm at one K, classifier setting and
+    /// ratio) is named in printed output, run.h5 groups and baselines.
+    public static func cellLabel(arm: String, perClass: Int, classifierSetting: String, ratio: Double?) -> String {
+        "\(arm) K=\(perClass)" + (classifierSetting.isEmpty ? "" : " \(classifierSetting)") + (ratio.map { " r=\(format($0))" } ?? "")
+    }
+
+    /// An arm label's name alone: "gan" for "gan[variant=wgan-gp]".
+    public static func armKind(_ label: String) -> String { String(label.prefix { $0 != "[" }) }
 
     /// "0.5", "1", "2".
     public static func format(_ ratio: Double) -> String {

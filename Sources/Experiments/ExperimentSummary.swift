@@ -25,10 +25,10 @@ public struct ExperimentSummary: Sendable {
         public var std: Double { Summaries.standardDeviation(accuracies) }
         public var interval: Interval? { Summaries.tInterval(accuracies) }
         public var label: String {
-            "\(arm) K=\(perClass)" + (classifierSetting.isEmpty ? "" : " \(classifierSetting)") + (ratio.map { " r=\(ExperimentPlan.format($0))" } ?? "")
+            ExperimentPlan.cellLabel(arm: arm, perClass: perClass, classifierSetting: classifierSetting, ratio: ratio)
         }
         /// The arm's name alone ("gan").
-        public var kind: String { String(arm.prefix { $0 != "[" }) }
+        public var kind: String { ExperimentPlan.armKind(arm) }
         /// The cell's group under `/cells` in run.h5.
         public var groupName: String { label.replacingOccurrences(of: " ", with: "_") }
 

@@ -26,10 +26,10 @@ public struct RunResults: Sendable {
         public let minorityAccuracies: [Double]?
         /// "gan K=10 r=1", as the run printed it.
         public var label: String {
-            "\(arm) K=\(perClass)" + (classifierSetting.isEmpty ? "" : " \(classifierSetting)") + (ratio.map { " r=\(ExperimentPlan.format($0))" } ?? "")
+            ExperimentPlan.cellLabel(arm: arm, perClass: perClass, classifierSetting: classifierSetting, ratio: ratio)
         }
         /// The arm's name alone ("gan").
-        public var kind: String { String(arm.prefix { $0 != "[" }) }
+        public var kind: String { ExperimentPlan.armKind(arm) }
     }
 
     public struct Comparison: Sendable {

@@ -103,10 +103,7 @@ public enum ReportWriter {
 
     private static func cellText(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|") }
 
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static func escape(_ text: String) -> String { ChartStyle.escape(text) }
 
     /// Paragraph text: escaped, with `code` spans and **bold** as Markdown writes them.
     static func inline(_ text: String) -> String {

@@ -54,7 +54,7 @@ public enum RunReport {
 
         func verdictSection() throws -> Report.Section {
             var blocks: [Report.Block] = []
-            let headline = results.comparisons.filter { ["gan", "gan+traditional"].contains(kind(of: $0.arm)) && $0.baseline == "original" }
+            let headline = results.comparisons.filter { ["gan", "gan+traditional"].contains(ExperimentPlan.armKind($0.arm)) && $0.baseline == "original" }
             if headline.isEmpty {
                 blocks.append(.paragraph("The protocol has no GAN arm compared with `original`: no verdict on GAN augmentation."))
             } else {
@@ -104,7 +104,6 @@ public enum RunReport {
         }
 
         func label(of cellName: String) -> String { results.cell(named: cellName)?.label ?? cellName }
-        func kind(of arm: String) -> String { String(arm.prefix { $0 != "[" }) }
 
         // MARK: 2. Accuracy per arm and paired differences
 
@@ -205,7 +204,7 @@ public enum RunReport {
         /// The sentence a paper quotes: up to which K GAN augmentation helped, from the verdicts per K.
         func crossover(_ cells: [RunResults.Cell], ks: [Int]) -> [Report.Block] {
             var sentences: [String] = []
-            for arm in orderedArms(cells) where ["gan", "gan+traditional"].contains(kind(of: arm)) {
+            for arm in orderedArms(cells) where ["gan", "gan+traditional"].contains(ExperimentPlan.armKind(arm)) {
                 let verdicts: [(k: Int, verdict: String)] = ks.compactMap { k in
                     let cell = cells.filter { $0.arm == arm && $0.perClass == k }.min { abs(($0.ratio ?? 1) - 1) < abs(($1.ratio ?? 1) - 1) }
                     guard let cell, let c = results.comparisons.first(where: { $0.cell == cell.name && $0.baseline == "original" && $0.measure == "accuracy" })
@@ -284,8 +283,8 @@ public enum RunReport {
                 guard !total.isEmpty else { continue }
                 let rows = total.map { row in row.map { Double($0) / Double(max(1, row.reduce(0, +))) } }
                 let unit = unitGroup[0]
-                let title = "\(unit.arm ?? "") K=\(unit.perClass)" + (unit.classifierSetting.isEmpty ? "" : " \(unit.classifierSetting)")
-                    + (unit.ratio.map { " r=\(ExperimentPlan.format($0))" } ?? "")
+                let title = ExperimentPlan.cellLabel(arm: unit.arm ?? "", perClass: unit.perClass, classifierSetting: unit.classifierSetting,
+                                                     ratio: unit.ratio)
                 let labels = (0..<rows.count).map { $0 < names.count ? names[$0] : "class \($0)" }
                 blocks.append(.chart(name: "confusion-\(fileSafe(title))", svg: HeatMap(
                     title: "Confusion, \(title) (rows: true class; % of its test images; \(unitGroup.count) seeds)", rowLabels: labels,

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import ResultStore
 
 /// Classification accuracy score (Ravuri & Vinyals 2019): the reference classifier trained on generated images
 /// only, then tested on real ones. A generator whose samples teach a classifier as well as real data scores
@@ -8,6 +9,9 @@ public enum ClassificationAccuracyScore {
     /// Test accuracy (and the run's curves) of C trained on `synthetic` and evaluated on `realTest`.
     public static func compute(synthetic: ImageSet, realTest: ImageSet, configuration: TrainingConfiguration,
                                progress: (Int, TrainingResult) -> Void = { _, _ in }) throws -> TrainingResult {
+        if let problem = SettingLimits.violation("epochs", configuration.epochs, 1...SettingLimits.epochs) {
+            throw ClassifierSettingsError(problem)
+        }
         guard synthetic.imageShape == realTest.imageShape else {
             throw DatasetError(synthetic.source, "images are \(synthetic.imageShape), the real test set's are \(realTest.imageShape)")
         }

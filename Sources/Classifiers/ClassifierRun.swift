@@ -97,9 +97,6 @@ public enum ClassifierRun {
         return ClassifierRunSummary(output: output, accuracies: try record.testAccuracies(), mean: mean, std: std)
     }
 
-    /// The largest offline-expanded training set, in bytes of float32 pixels.
-    public static let maximumExpandedBytes = 8 << 30
-
     /// The seed's training set: the split's real images, the seed's draw of synthetic images, then offline
     /// expansion of the whole set when asked. Each step draws from its own stream of the seed.
     public static func trainingSet(_ real: ImageSet, samples: ImageSet?, settings: ClassifierRunSettings,
@@ -111,14 +108,7 @@ public enum ClassifierRun {
                                                           classes: settings.syntheticClasses ?? .all, syntheticOnly: settings.syntheticOnly, generator: &draws)
         }
         if settings.copies > 0 {
-            // The expanded set is held in memory as float32: refuse what cannot fit rather than fail to allocate.
-            let (images, perImage) = (set.count.multipliedReportingOverflow(by: settings.copies + 1), set.imageShape.reduce(1, *))
-            let bytes = images.overflow ? nil : images.partialValue.multipliedReportingOverflow(by: perImage * 4)
-            guard let bytes, !bytes.overflow, bytes.partialValue <= Self.maximumExpandedBytes else {
-                throw ClassifierSettingsError("copies \(settings.copies) of \(set.count) training images would hold "
-                                              + "more than \(Self.maximumExpandedBytes >> 30) GiB in memory: use fewer copies, or augment on the fly (copies 0)")
-            }
-            set = OfflineExpansion.expand(set, copies: settings.copies, pipeline: settings.augmentation, seed: seed)
+            set = try OfflineExpansion.expand(set, copies: settings.copies, pipeline: settings.augmentation, seed: seed)
         }
         return (set, composition)
     }

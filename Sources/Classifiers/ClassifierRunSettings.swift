@@ -79,23 +79,20 @@ public struct ClassifierRunSettings: Codable, Sendable, Equatable {
         func require(_ condition: Bool, _ message: String) throws {
             if !condition { throw ClassifierSettingsError(message) }
         }
-        try require(epochs > 0, "epochs must be positive, got \(epochs)")
-        try require((steps ?? 1) > 0, "steps must be positive, got \(steps ?? 0)")
-        try require(evaluateEvery > 0, "evaluate_every must be positive, got \(evaluateEvery)")
-        try require(seeds > 0, "seeds must be positive, got \(seeds)")
+        if let problem = SettingLimits.firstViolation([
+            ("epochs", epochs, 1...SettingLimits.epochs), ("steps", steps ?? 1, 1...SettingLimits.steps),
+            ("evaluate_every", evaluateEvery, 1...SettingLimits.steps), ("seeds", seeds, 1...SettingLimits.seeds),
+            ("batch_size", batchSize, 1...SettingLimits.batchSize),
+        ]) { throw ClassifierSettingsError(problem) }
         try require(seed.addingReportingOverflow(UInt64(seeds - 1)).overflow == false, "seed + seeds - 1 exceeds 2^64 - 1")
-        try require(batchSize > 0, "batch_size must be positive, got \(batchSize)")
         try require(learningRate > 0 && learningRate.isFinite, "learning_rate must be positive and finite, got \(learningRate)")
         try require(labelSmoothing >= 0 && labelSmoothing < 1, "label_smoothing must be in [0, 1), got \(labelSmoothing)")
-        try require((0...Self.maximumCopies).contains(copies), "copies must be in 0...\(Self.maximumCopies), got \(copies)")
+        try require((0...OfflineExpansion.maximumCopies).contains(copies), "copies must be in 0...\(OfflineExpansion.maximumCopies), got \(copies)")
         try require(syntheticRatio >= 0 && syntheticRatio.isFinite, "synthetic_ratio must be non-negative and finite, got \(syntheticRatio)")
         try require(!syntheticOnly || syntheticRatio > 0, "synthetic_only needs synthetic_ratio above 0")
         try require(syntheticClasses != .minority || syntheticRatio == 1, "synthetic_ratio does not apply with synthetic_classes minority")
         try require(syntheticClasses != .minority || !syntheticOnly, "synthetic_only trains on every class: it needs synthetic_classes all")
     }
-
-    /// Offline copies per image: beyond this the expanded set is better drawn on the fly (augmentation without copies).
-    public static let maximumCopies = 1000
 
     /// The seeds of the run, in order.
     public var seedList: [UInt64] { (0..<UInt64(seeds)).map { seed + $0 } }

@@ -30,7 +30,7 @@ public struct ExtractorTrainingSettings: Codable, Sendable, Equatable {
     }
 
     public func validate() throws {
-        guard epochs > 0 else { throw ClassifierSettingsError("epochs must be positive, got \(epochs)") }
+        if let problem = SettingLimits.violation("epochs", epochs, 1...SettingLimits.epochs) { throw ClassifierSettingsError(problem) }
     }
 }
 

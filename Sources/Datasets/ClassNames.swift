@@ -1,4 +1,5 @@
 import Foundation
+import ResultStore
 
 /// Class names of well-known datasets, recognised from their file or folder names.
 enum KnownClassNames {
@@ -23,7 +24,7 @@ enum KnownClassNames {
         guard name.hasPrefix("emnist-"), let range = name.range(of: "-(train|test)-", options: .regularExpression) else {
             return nil
         }
-        let mappingPath = ((path as NSString).deletingLastPathComponent as NSString)
+        let mappingPath = (PathName.parent(of: path) as NSString)
             .appendingPathComponent(String(name[..<range.lowerBound]) + "-mapping.txt")
         guard let text = try? String(contentsOfFile: mappingPath, encoding: .utf8) else { return nil }
         var names: [Int: String] = [:]

@@ -155,7 +155,7 @@ public struct DatasetSource: Sendable, Equatable {
     }
 
     private static func idxFiles(_ path: String, isDirectory: Bool, subset: DatasetSubset) throws -> (String, String) {
-        let folder = isDirectory ? path : (path as NSString).deletingLastPathComponent
+        let folder = isDirectory ? path : PathName.parent(of: path)
         let entries = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
         let images: String
         if isDirectory {

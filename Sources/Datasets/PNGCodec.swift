@@ -1,5 +1,6 @@
 import CPNG
 import Foundation
+import ResultStore
 import Tensors
 
 /// An 8-bit image decoded from or encoded to PNG (interleaved channels, row-major).
@@ -69,7 +70,7 @@ public struct PNGImage: Sendable, Equatable {
 
     /// Encodes to a PNG file, replacing it atomically (written beside it, then renamed).
     public func write(_ path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathName.parent(of: path)
         if !directory.isEmpty {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }

@@ -72,15 +72,17 @@ public struct Split: Sendable, Equatable {
         var train: [Int] = [], validation: [Int] = [], test: [Int] = []
         for (label, var indices) in byClass.enumerated() {
             let trainCount = plan.trainPerClass[label]
-            let needed = trainCount + plan.validationPerClass + plan.testPerClass
-            guard indices.count >= needed else {
+            // Each part is checked first so that counts near Int.max cannot overflow the sum.
+            let parts = [trainCount, plan.validationPerClass, plan.testPerClass]
+            guard parts.allSatisfy({ $0 <= indices.count }), parts.reduce(0, +) <= indices.count else {
+                let sum = parts.allSatisfy { $0 <= indices.count } ? " = \(parts.reduce(0, +))" : ""
                 throw DatasetError(source, "class \(label) ('\(classNames[label])') has \(indices.count) images, the split needs "
-                                   + "\(trainCount) train + \(plan.validationPerClass) validation + \(plan.testPerClass) test = \(needed)")
+                                   + "\(trainCount) train + \(plan.validationPerClass) validation + \(plan.testPerClass) test\(sum)")
             }
             generator.shuffle(&indices)
             train += indices[0..<trainCount]
             validation += indices[trainCount..<(trainCount + plan.validationPerClass)]
-            test += indices[(trainCount + plan.validationPerClass)..<needed]
+            test += indices[(trainCount + plan.validationPerClass)..<(trainCount + plan.validationPerClass + plan.testPerClass)]
         }
         return Split(plan: plan, train: train.sorted(), validation: validation.sorted(), test: test.sorted())
     }

@@ -64,7 +64,7 @@ public enum ExperimentRunner {
             for relative in ["units/\(unit.id)" + (unit.kind == .gan ? "" : ".h5")] + (unit.splitName.isEmpty ? [] : ["splits/\(unit.splitName)"]) {
                 let (from, to) = ((source as NSString).appendingPathComponent(relative), (output as NSString).appendingPathComponent(relative))
                 guard !fm.fileExists(atPath: to) else { continue }
-                try fm.createDirectory(atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try fm.createDirectory(atPath: PathName.parent(of: to), withIntermediateDirectories: true)
                 let temporary = to + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
                 try? fm.removeItem(atPath: temporary)
                 try fm.copyItem(atPath: from, toPath: temporary)
@@ -188,7 +188,7 @@ public enum ExperimentRunner {
     private static func run(_ unit: PlannedUnit, protocol p: ExperimentProtocol, source: DatasetSource, classCount: Int, output: String,
                             threads: Int) throws {
         let target = (output as NSString).appendingPathComponent("units/\(unit.id)")
-        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: PathName.parent(of: target), withIntermediateDirectories: true)
         if unit.kind == .metrics {
             try runMetrics(unit, protocol: p, classCount: classCount, output: output, target: target + ".h5")
             return
@@ -244,7 +244,7 @@ public enum ExperimentRunner {
         let (perClass, seed) = (unit.perClass, unit.seed)
         let path = (output as NSString).appendingPathComponent("splits/\(unit.splitName)")
         guard !FileManager.default.fileExists(atPath: path) else { return path }
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: PathName.parent(of: path), withIntermediateDirectories: true)
         let plan = SplitPlan.imbalanced(classCount: classes, perClass: perClass, minority: p.split.minority,
                                         validationPerClass: p.split.validationPerClass, seed: seed)
         try SplitFile.make(source: source, plan: plan).write(to: path)

@@ -67,10 +67,10 @@ public struct GANRunSettings: Codable, Sendable, Equatable {
 
     /// Refuses values no run can use, naming the setting (the combination checks live in `GANConfiguration`).
     public func validate() throws {
-        guard (steps ?? 1) > 0, (criticSteps ?? 1) > 0, checkpointEvery > 0 else {
-            throw GANSetupError("steps, critic_steps and checkpoint_every must be positive")
-        }
-        guard batchSize > 1 else { throw GANSetupError("batch_size must be above 1, got \(batchSize)") }
+        if let problem = SettingLimits.firstViolation([
+            ("steps", steps ?? 1, 1...SettingLimits.steps), ("critic_steps", criticSteps ?? 1, 1...SettingLimits.criticSteps),
+            ("checkpoint_every", checkpointEvery, 1...SettingLimits.steps), ("batch_size", batchSize, 2...SettingLimits.batchSize),
+        ]) { throw GANSetupError(problem) }
         for (name, rate) in [("lr_g", generatorLearningRate), ("lr_d", discriminatorLearningRate)] {
             if let rate, !(rate > 0 && rate.isFinite) { throw GANSetupError("\(name) must be positive and finite, got \(rate)") }
         }

@@ -51,7 +51,8 @@ public struct MetricsReport: Sendable {
         }
 
         public func validate() throws {
-            guard kidSubsets > 0, kidSubsetSize > 1 else { throw MetricError("kid_subsets must be positive and kid_subset_size above 1") }
+            if let problem = SettingLimits.firstViolation([("kid_subsets", kidSubsets, 1...SettingLimits.kidSubsets),
+                                                           ("kid_subset_size", kidSubsetSize, 2...Int.max)]) { throw MetricError(problem) }
             guard k > 0, densityK > 0, inceptionSplits > 0 else { throw MetricError("k, density_k and inception_splits must be positive") }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ResultStore
 
 /// Writes a report into a folder: `index.html` (one self-contained file: inline SVG, PNG as data URIs, no script,
 /// no network), `README.md` (the same content for GitHub, the charts and images beside it) and a CSV per table.
@@ -7,7 +8,7 @@ public enum ReportWriter {
     /// report untouched.
     public static func write(_ report: Report, to folder: String) throws {
         let fm = FileManager.default
-        let parent = (folder as NSString).deletingLastPathComponent
+        let parent = PathName.parent(of: folder)
         if !parent.isEmpty { try fm.createDirectory(atPath: parent, withIntermediateDirectories: true) }
         let temporary = folder.hasSuffix("/") ? String(folder.dropLast()) + ".tmp-\(getpid())" : folder + ".tmp-\(getpid())"
         try? fm.removeItem(atPath: temporary)

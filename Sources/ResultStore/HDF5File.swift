@@ -59,7 +59,7 @@ public final class HDF5File {
     /// Starts a new file that will replace `path` on `commit()`; `kind` names what it holds.
     public static func create(_ path: String, kind: FileKind) throws -> HDF5File {
         _ = hdf5Prepared
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathName.parent(of: path)
         if !directory.isEmpty {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

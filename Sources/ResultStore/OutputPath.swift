@@ -45,9 +45,24 @@ public enum OutputPath {
     private static func reason(for folder: String) -> String {
         var existing = folder
         while !FileManager.default.fileExists(atPath: existing) && existing != "/" && !existing.isEmpty {
-            existing = (existing as NSString).deletingLastPathComponent
+            existing = PathName.parent(of: existing)
         }
         if access(existing, W_OK) != 0 { return "\(existing) is not writable: \(String(cString: strerror(errno)))" }
         return "\(existing) exists but the folder cannot be made there"
+    }
+}
+
+/// Path arithmetic the project does itself: Foundation's `NSString.deletingLastPathComponent` on Linux (Swift 6.3)
+/// traps on a one-character relative path, so `--output 1` crashed every command that writes a file.
+public enum PathName {
+    /// The folder part of `path`, as `deletingLastPathComponent` defines it: "a/b" -> "a", "a/b/" -> "a",
+    /// "/a" -> "/", "a" -> "", "/" -> "/".
+    public static func parent(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "" }
+        var folder = trimmed[..<slash]
+        while folder.count > 1 && folder.hasSuffix("/") { folder = folder.dropLast() }
+        return folder.isEmpty ? "/" : String(folder)
     }
 }

@@ -54,12 +54,10 @@ public struct SamplingPlan: Codable, Sendable, Equatable {
 
     /// Refuses counts no run can use.
     public func validate() throws {
-        guard perClass > 0, oversample > 0, classifierEpochs > 0 else {
-            throw SamplingError("per_class, oversample and classifier_epochs must be positive")
-        }
-        guard perClass.multipliedReportingOverflow(by: oversample).overflow == false else {
-            throw SamplingError("per_class x oversample is too large")
-        }
+        if let problem = SettingLimits.firstViolation([
+            ("per_class", perClass, 1...SettingLimits.samplesPerClass), ("oversample", oversample, 1...SettingLimits.oversample),
+            ("classifier_epochs", classifierEpochs, 1...SettingLimits.epochs),
+        ]) { throw SamplingError(problem) }
     }
 }
 
@@ -136,6 +134,12 @@ public final class GANSampler {
         }
         let classes = train.classCount
         try ReferenceClassifier.check(imageShape: train.imageShape, source: train.source)
+        // Every candidate is held until the filters have ranked them all.
+        guard let bytes = SettingLimits.checkedProduct([plan.perClass, plan.oversample, classes, 4] + train.imageShape),
+              bytes <= SettingLimits.inMemoryBytes else {
+            throw SamplingError("per_class \(plan.perClass) x oversample \(plan.oversample) x \(classes) classes of \(train.imageShape) "
+                                + "candidates would hold more than \(SettingLimits.inMemoryBytes >> 30) GiB in memory: draw fewer")
+        }
         log("training the pseudo-label classifier on \(train.count) real training images (\(plan.classifierEpochs) epochs)")
         let classifier = ClassifierTrainer(configuration: TrainingConfiguration(epochs: plan.classifierEpochs, seed: plan.seed),
                                            imageShape: train.imageShape, classCount: classes)

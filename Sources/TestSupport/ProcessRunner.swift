@@ -2,19 +2,25 @@ import Foundation
 
 /// Output of a finished child process.
 public struct ProcessResult: Sendable {
+    /// The exit code, or 128 + the signal number for a process ended by a signal (as a shell reports it), so that a
+    /// trap (SIGILL 132, SIGTRAP 133, SIGABRT 134, SIGSEGV 139) can never pass for a clean failure.
     public let status: Int32
     public let standardOutput: String
     public let standardError: String
+    /// True when the process was still running at the time limit and was killed (status 137).
+    public var timedOut: Bool = false
 }
 
 /// Runs executables for end-to-end tests.
 public enum ProcessRunner {
     /// Runs `executable` with `arguments` and waits; output is captured through temporary files so large output
-    /// cannot deadlock a pipe.
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+    /// cannot deadlock a pipe. A process still running after `timeLimit` seconds is killed and reported with `timedOut`.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                           workingDirectory: String? = nil, timeLimit: Double? = nil) throws -> ProcessResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let folder = NSTemporaryDirectory() + "augbench-process-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -28,12 +34,23 @@ public enum ProcessRunner {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        var timedOut = false
+        if let timeLimit {
+            let deadline = Date().addingTimeInterval(timeLimit)
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+            if process.isRunning {
+                timedOut = true
+                kill(process.processIdentifier, SIGKILL)
+            }
+        }
         process.waitUntilExit()
         try out.close()
         try err.close()
-        return ProcessResult(status: process.terminationStatus,
+        let signalled = process.terminationReason == .uncaughtSignal
+        return ProcessResult(status: signalled ? 128 + process.terminationStatus : process.terminationStatus,
                              standardOutput: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                             standardError: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+                             standardError: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
+                             timedOut: timedOut)
     }
 
     /// The full path of a program on PATH, if any.

@@ -100,7 +100,7 @@ struct AugmentPreview: ParsableCommand {
         let console = global.makeLogger()
         let pipeline = try augmentation.pipeline()
         let set = try source.resolve(path, subset: subset).load()
-        let grid = OfflineExpansion.preview(set, images: images, perImage: perImage, pipeline: pipeline, seed: seed)
+        let grid = try OfflineExpansion.preview(set, images: images, perImage: perImage, pipeline: pipeline, seed: seed)
         try PNGImage.grid(grid, columns: perImage + 1).write(output)
         console.info("wrote \(output): \(images) originals x \(perImage) augmentations (\(pipeline.description))")
     }
@@ -137,7 +137,7 @@ struct AugmentExpand: ParsableCommand {
         let pipeline = try augmentation.pipeline()
         guard augmentation.copies > 0 else { throw ValidationError("--copies must be at least 1 for expand") }
         let train = try SplitFile.read(split).load().train
-        let expanded = OfflineExpansion.expand(train, copies: augmentation.copies, pipeline: pipeline, seed: seed)
+        let expanded = try OfflineExpansion.expand(train, copies: augmentation.copies, pipeline: pipeline, seed: seed)
         try HDF5ImageSetIO.write(expanded, to: output, pixels: .float32) { root in
             try root.setAttribute("augmentation", pipeline.description)
             try root.setAttribute("copies", Int64(augmentation.copies))

@@ -20,7 +20,7 @@ struct BenchCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Seconds to time each workload (after 3 warm-up runs).")
+    @Option(help: "Seconds to time each workload (after 3 warm-up runs; 0-3600).")
     var seconds = 4.0
 
     @Option(help: "Run only the workloads whose name contains this text.")
@@ -30,6 +30,10 @@ struct BenchCommand: ParsableCommand {
     var perLayer = false
 
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard (0...3600).contains(seconds) else { throw ValidationError("--seconds must be in 0...3600, got \(seconds)") }
+    }
 
     func run() throws {
         Threads.configure(global.threads)

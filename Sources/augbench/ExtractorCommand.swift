@@ -2,6 +2,7 @@ import ArgumentParser
 import Augmentations
 import Classifiers
 import Foundation
+import ResultStore
 
 struct ExtractorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,7 +36,7 @@ struct ExtractorTrain: ParsableCommand {
     @Option(help: "Dataset with train and test subsets (IDX folder, HDF5, PNG class folders).")
     var data: String
 
-    @Option(help: "Training epochs.")
+    @Option(help: "Training epochs (1-\(SettingLimits.epochs)).")
     var epochs = ExtractorTrainingSettings().epochs
 
     @Option(help: "Seed (initialisation, shuffling, dropout, augmentation).")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GANs
+import ResultStore
 import Sampling
 
 struct GANCommand: ParsableCommand {
@@ -61,10 +62,10 @@ struct GANTrain: ParsableCommand {
     @Option(help: "GAN variant: \(GANVariant.allCases.map(\.rawValue).joined(separator: ", ")).")
     var variant: GANVariant = .dcgan
 
-    @Option(help: "Generator updates (default: the variant's).")
+    @Option(help: "Generator updates (default: the variant's; 1-\(SettingLimits.steps)).")
     var steps: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Mini-batch size.")
+    @Option(name: .customLong("batch-size"), help: "Mini-batch size (2-\(SettingLimits.batchSize)).")
     var batchSize = 64
 
     @Option(help: "Adversarial loss (default: the variant's): \(AdversarialLoss.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -76,7 +77,7 @@ struct GANTrain: ParsableCommand {
     @Option(name: .customLong("lr-d"), help: "Discriminator learning rate (default: the variant's; differ for two time-scale updates).")
     var discriminatorLearningRate: Float?
 
-    @Option(name: .customLong("critic-steps"), help: "Discriminator updates per generator update (default: the variant's).")
+    @Option(name: .customLong("critic-steps"), help: "Discriminator updates per generator update (default: the variant's; 1-\(SettingLimits.criticSteps)).")
     var criticSteps: Int?
 
     @Option(name: .customLong("label-smoothing"), help: "One-sided label smoothing: real target 1 - this (cross-entropy losses).")
@@ -97,7 +98,7 @@ struct GANTrain: ParsableCommand {
     @Flag(help: "cgan: a projection discriminator instead of the label channel.")
     var projection = false
 
-    @Option(name: .customLong("checkpoint-every"), help: "Steps between checkpoints.")
+    @Option(name: .customLong("checkpoint-every"), help: "Steps between checkpoints (1-\(SettingLimits.steps)).")
     var checkpointEvery = 250
 
     @Option(help: "Seed (initialisation, batches, noise, augmentation).")
@@ -197,10 +198,10 @@ struct GANSample: ParsableCommand {
     @Argument(help: "A checkpoint written by gan train.")
     var checkpoint: String
 
-    @Option(name: .customLong("per-class"), help: "Samples to keep per class.")
+    @Option(name: .customLong("per-class"), help: "Samples to keep per class (1-\(SettingLimits.samplesPerClass); all candidates must fit in \(SettingLimits.inMemoryBytes >> 30) GiB).")
     var perClass = 100
 
-    @Option(help: "Candidates generated per kept sample.")
+    @Option(help: "Candidates generated per kept sample (1-\(SettingLimits.oversample)).")
     var oversample = 3
 
     @Option(name: .customLong("filter"), help: "A filter (repeatable, applied in order): \(SampleFilter.syntax).")

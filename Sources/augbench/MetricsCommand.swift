@@ -3,6 +3,7 @@ import Classifiers
 import Datasets
 import Foundation
 import Metrics
+import ResultStore
 import Tensors
 
 struct MetricsCommand: ParsableCommand {
@@ -51,7 +52,7 @@ struct MetricsCompute: ParsableCommand {
     @Option(help: "Extractor file (default: the embedded Fashion-MNIST extractor).")
     var extractor: String?
 
-    @Option(name: .customLong("kid-subsets"), help: "KID: number of subsets.")
+    @Option(name: .customLong("kid-subsets"), help: "KID: number of subsets (1-\(SettingLimits.kidSubsets)).")
     var kidSubsets = 100
 
     @Option(name: .customLong("kid-subset-size"), help: "KID: subset size (shrinks, with a warning, for small sets).")
@@ -152,7 +153,7 @@ struct MetricsCAS: ParsableCommand {
     @Option(name: .customLong("real-subset"), help: "Subset of real data with train and test subsets: test (default) or train.")
     var realSubset: DatasetSubset?
 
-    @Option(help: "Training epochs.")
+    @Option(help: "Training epochs (1-\(SettingLimits.epochs)).")
     var epochs = 40
 
     @Option(help: "Seed.")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Augmentations
 import Classifiers
 import Foundation
+import ResultStore
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,13 +35,13 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Split file from 'augbench data split'.")
     var split: String
 
-    @Option(help: "Training epochs.")
+    @Option(help: "Training epochs (1-\(SettingLimits.epochs)).")
     var epochs = ClassifierRunSettings().epochs
 
-    @Option(help: "A budget of optimizer steps instead of --epochs (the same for every arm of a comparison).")
+    @Option(help: "A budget of optimizer steps instead of --epochs (the same for every arm of a comparison; 1-\(SettingLimits.steps)).")
     var steps: Int?
 
-    @Option(name: .customLong("evaluate-every"), help: "With --steps: steps between validation evaluations.")
+    @Option(name: .customLong("evaluate-every"), help: "With --steps: steps between validation evaluations (1-\(SettingLimits.steps)).")
     var evaluateEvery = ClassifierRunSettings().evaluateEvery
 
     @Flag(name: .customLong("select-best-validation"),
@@ -50,10 +51,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "First seed (initialisation, shuffling, dropout, augmentation and the synthetic draw).")
     var seed = ClassifierRunSettings().seed
 
-    @Option(help: "Number of seeds: seed, seed+1, ...")
+    @Option(help: "Number of seeds: seed, seed+1, ... (1-\(SettingLimits.seeds)).")
     var seeds = ClassifierRunSettings().seeds
 
-    @Option(name: .customLong("batch-size"), help: "Mini-batch size.")
+    @Option(name: .customLong("batch-size"), help: "Mini-batch size (1-\(SettingLimits.batchSize)).")
     var batchSize = ClassifierRunSettings().batchSize
 
     @Option(name: .customLong("learning-rate"), help: "Adam learning rate.")

@@ -25,4 +25,15 @@ final class OutputPathTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(),
                        ["other.h5.tmp-4194304", "run.h5.tmp-\(getpid())", "run.h5.tmp-notapid"])
     }
+
+    /// Foundation's deletingLastPathComponent traps on "0" (so `--output 0` crashed); ours agrees with it everywhere
+    /// else.
+    func testParentFolderMatchesFoundationAndTakesOneCharacterPaths() {
+        for path in ["ab", "a/b", "a/b/", "/a", "/", "", "a//b", "/a/b/c.h5", "../x.h5", "./ab", "//a"] {
+            XCTAssertEqual(PathName.parent(of: path), (path as NSString).deletingLastPathComponent, "parent of '\(path)'")
+        }
+        XCTAssertEqual(PathName.parent(of: "0"), "")
+        XCTAssertEqual(PathName.parent(of: "x/"), "")
+        XCTAssertEqual(PathName.parent(of: "/x"), "/")
+    }
 }

@@ -76,6 +76,7 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Experiments", "ResultStore", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Classifiers", "Datasets", "GANs", "ResultStore", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Classifiers", "Datasets", "GANs", "Metrics", "Sampling", "TestSupport"]),
-        .testTarget(name: "AugBenchCLITests", dependencies: ["Datasets", "Experiments", "ResultStore", "Tensors", "TestSupport"]),
+        .testTarget(name: "AugBenchCLITests", dependencies: ["Datasets", "Experiments", "ResultStore", "Tensors", "TestSupport"],
+                    exclude: ["Fixtures"]),
     ]
 )

@@ -38,8 +38,9 @@ extension AugmentationPipeline {
                 probability = try Self.number(body[body.index(after: at)...], in: raw)
                 body = body[..<at]
             }
-            let parts = body.split(separator: "=", maxSplits: 1)
-            let name = String(parts[0])
+            let parts = body.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let first = parts.first, !first.isEmpty else { throw AugmentationError("a step without a name in '\(raw)'") }
+            let name = String(first)
             if name == "border" {
                 guard parts.count == 2, let mode = BorderMode(rawValue: String(parts[1])) else {
                     throw AugmentationError("'border' must be one of \(BorderMode.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -99,8 +100,10 @@ extension AugmentationPipeline {
         case "randaugment":
             guard values.count <= 2, given == nil else { throw AugmentationError("'randaugment' takes N/M, e.g. randaugment=2/9") }
             let count = values.first ?? 2, magnitude = values.count > 1 ? values[1] : 9
-            guard count >= 1, count == count.rounded(), (0...10).contains(magnitude) else {
-                throw AugmentationError("'randaugment' needs a whole N >= 1 and M in [0, 10]")
+            // N above 100 (operations per image, each drawn from 14) is no augmentation anyone means, and a Float
+            // past Int's range traps on conversion.
+            guard (1...100).contains(count), count == count.rounded(), (0...10).contains(magnitude) else {
+                throw AugmentationError("'randaugment' needs a whole N in 1...100 and M in [0, 10]")
             }
             return .randAugment(count: Int(count), magnitude: magnitude)
         default:
@@ -114,7 +117,10 @@ extension AugmentationPipeline {
     public init(yaml text: String) throws {
         let document: Any?
         do {
+            if let node = try Yams.compose(yaml: text) { try Self.requireScalarKeys(node) }
             document = try Yams.load(yaml: text)
+        } catch let error as AugmentationError {
+            throw error
         } catch {
             throw AugmentationError("invalid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
         }
@@ -169,6 +175,20 @@ extension AugmentationPipeline {
                 values = [try Self.float(argument, name)]
             }
             operations.append(try Self.operation(name, values: values, probability: probability, source: name))
+        }
+    }
+
+    /// Yams.load traps on a mapping key that is itself a mapping or a list (it unwraps the key as a hashable value);
+    /// such a file is refused first. Found by fuzzing (FuzzTesting/).
+    private static func requireScalarKeys(_ node: Node) throws {
+        switch node {
+        case .scalar: return
+        case let .sequence(sequence): try sequence.forEach(requireScalarKeys)
+        case let .mapping(mapping):
+            for (key, value) in mapping {
+                guard case .scalar = key else { throw AugmentationError("a key that is a list or mapping (line \((key.mark?.line).map(String.init) ?? "?"))") }
+                try requireScalarKeys(value)
+            }
         }
     }
 

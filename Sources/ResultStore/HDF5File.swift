@@ -86,7 +86,7 @@ public final class HDF5File {
         guard H5Fis_hdf5(path) > 0 else { throw ResultStoreError(path, "not an HDF5 file") }
         let fapl = strongCloseAccess()
         defer { H5Pclose(fapl) }
-        let id = H5Fopen(path, augbench_h5f_acc_rdonly(), fapl)
+        let id = HDF5ReadGuard.reading(path, metadata: true) { H5Fopen(path, augbench_h5f_acc_rdonly(), fapl) }
         guard id >= 0 else { throw ResultStoreError(path, "cannot open HDF5 file (damaged or unreadable)") }
         return HDF5File(path: path, workingPath: path, id: id, mode: .read)
     }

@@ -8,7 +8,8 @@ public struct HDF5DatasetInfo: Sendable, Equatable {
     /// `nil` when the stored type is not one of `HDF5ElementType` (see `typeDescription`).
     public let elementType: HDF5ElementType?
     public let typeDescription: String
-    public var count: Int { shape.reduce(1, *) }
+    /// Elements, or Int.max when a damaged file announces more than an Int can count.
+    public var count: Int { SettingLimits.checkedProduct(shape) ?? .max }
 }
 
 /// How a dataset's bytes are laid out on disk.
@@ -208,11 +209,17 @@ public final class HDF5Group {
         } else if info.elementType != T.hdf5Type {
             throw fail("dataset \(fullName(name)) has type \(info.typeDescription), expected \(T.hdf5Type.rawValue)")
         }
+        // Sizes come from the file: refuse what this machine cannot hold rather than fail to allocate.
+        guard let bytes = SettingLimits.checkedProduct(info.shape + [MemoryLayout<T>.stride]),
+              UInt64(bytes) <= ProcessInfo.processInfo.physicalMemory else {
+            throw fail("dataset \(fullName(name)) announces shape \(info.shape), more than this machine's memory holds (damaged file?)")
+        }
         var values = [T](repeating: 0, count: info.count)
         if values.isEmpty { return (values, info.shape) }
         let status = values.withUnsafeMutableBytes { raw in
-            H5Dread(dataset, T.hdf5Type.nativeType, augbench_h5s_all(), augbench_h5s_all(),
-                    augbench_h5p_default(), raw.baseAddress)
+            HDF5ReadGuard.reading(file.path, metadata: false) {
+                H5Dread(dataset, T.hdf5Type.nativeType, augbench_h5s_all(), augbench_h5s_all(), augbench_h5p_default(), raw.baseAddress)
+            }
         }
         guard status >= 0 else { throw fail("reading dataset \(fullName(name)) failed (damaged file?)") }
         return (values, info.shape)
@@ -373,7 +380,7 @@ public final class HDF5Group {
             let memoryType = variableStringType()
             defer { H5Tclose(memoryType) }
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-            guard H5Aread(attribute, memoryType, &pointers) >= 0 else {
+            guard HDF5ReadGuard.reading(file.path, metadata: true, { H5Aread(attribute, memoryType, &pointers) }) >= 0 else {
                 throw fail("cannot read attribute '\(name)' on \(objectName(object))")
             }
             let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
@@ -382,7 +389,7 @@ public final class HDF5Group {
         }
         let width = H5Tget_size(storedType)
         var bytes = [UInt8](repeating: 0, count: width * count)
-        guard H5Aread(attribute, storedType, &bytes) >= 0 else {
+        guard HDF5ReadGuard.reading(file.path, metadata: true, { H5Aread(attribute, storedType, &bytes) }) >= 0 else {
             throw fail("cannot read attribute '\(name)' on \(objectName(object))")
         }
         return (0..<count).map { index in
@@ -413,7 +420,9 @@ public final class HDF5Group {
         let space = H5Aget_space(attribute)
         defer { H5Sclose(space) }
         var values = [T](repeating: 0, count: Int(H5Sget_simple_extent_npoints(space)))
-        let status = values.withUnsafeMutableBytes { H5Aread(attribute, T.hdf5Type.nativeType, $0.baseAddress) }
+        let status = values.withUnsafeMutableBytes { raw in
+            HDF5ReadGuard.reading(file.path, metadata: true) { H5Aread(attribute, T.hdf5Type.nativeType, raw.baseAddress) }
+        }
         guard status >= 0 else { throw fail("cannot read attribute '\(name)' on \(objectName(object))") }
         return values
     }

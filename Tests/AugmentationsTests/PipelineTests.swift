@@ -83,6 +83,12 @@ final class PipelineTests: XCTestCase {
         assertThrowsMessage(["probability 2.0"]) { try AugmentationPipeline(parsing: "hflip@2") }
         assertThrowsMessage(["'x' in 'rotate=x' is not a number"]) { try AugmentationPipeline(parsing: "rotate=x") }
         assertThrowsMessage(["'hflip' takes no value"]) { try AugmentationPipeline(parsing: "hflip=3") }
+        // Fuzzing findings (FuzzTesting/): a step with only a probability indexed an empty list, and an N past Int's
+        // range trapped on conversion.
+        assertThrowsMessage(["a step without a name in '@0.5'"]) { try AugmentationPipeline(parsing: "@0.5") }
+        assertThrowsMessage(["whole N in 1...100"]) { try AugmentationPipeline(parsing: "randaugment=1e30/9") }
+        assertThrowsMessage(["whole N in 1...100"]) { try AugmentationPipeline(yaml: "- randaugment: {n: 2333333333333333333333333333, m: 9}") }
+        assertThrowsMessage(["a key that is a list or mapping"]) { try AugmentationPipeline(yaml: "- rotate: {{a: 1}: 2}") }
     }
 
     func testYAMLForm() throws {

@@ -1,0 +1,28 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Files the fuzzer made (FuzzTesting/) on which libhdf5 1.10.8 itself crashes (SIGSEGV in H5HG_read) or loops
+/// forever (h5dump -A hangs on the second too). AugBench must still end with one Error: line, not a crash or a hang.
+final class DamagedHDF5Tests: CLITestCase {
+    private func fixture(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)").path
+    }
+
+    func testALibraryCrashOnADamagedFileIsOneErrorLine() throws {
+        for command in [["data", "info"], ["data", "grid", "--output", NSTemporaryDirectory() + "augbench-damaged-grid.png"]] {
+            let result = try ProcessRunner.run(Self.executable, command.prefix(2) + [fixture("libhdf5-segfault.h5")] + command.dropFirst(2),
+                                               timeLimit: 60)
+            XCTAssertFalse(result.timedOut)
+            assertFailsWithOneLine(result, ["libhdf5-segfault.h5: damaged HDF5 file: libhdf5 crashed while reading it"])
+        }
+    }
+
+    func testALibraryEndlessLoopOnADamagedFileStopsWithOneErrorLine() throws {
+        let started = Date()
+        let result = try ProcessRunner.run(Self.executable, ["data", "info", fixture("libhdf5-endless-loop.h5")], timeLimit: 60)
+        XCTAssertFalse(result.timedOut, "still running after 60 s")
+        assertFailsWithOneLine(result, ["libhdf5-endless-loop.h5: damaged HDF5 file: libhdf5 did not finish reading its metadata in 20 s"])
+        XCTAssertLessThan(Date().timeIntervalSince(started), 40)
+    }
+}

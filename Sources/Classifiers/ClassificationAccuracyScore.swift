@@ -12,6 +12,8 @@ public enum ClassificationAccuracyScore {
         if let problem = SettingLimits.violation("epochs", configuration.epochs, 1...SettingLimits.epochs) {
             throw ClassifierSettingsError(problem)
         }
+        try synthetic.requireImages(for: "CAS (training on generated images)")
+        try realTest.requireImages(for: "CAS (testing on real images)")
         guard synthetic.imageShape == realTest.imageShape else {
             throw DatasetError(synthetic.source, "images are \(synthetic.imageShape), the real test set's are \(realTest.imageShape)")
         }

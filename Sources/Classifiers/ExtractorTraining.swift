@@ -43,6 +43,8 @@ public enum ExtractorTraining {
         try OutputPath.prepare(output)
         Threads.configure(threads)
         let train = try data.load(), test = try data.withSubset(.test).load()
+        try train.requireImages(for: "training an extractor")
+        try test.requireImages(for: "testing an extractor")
         events(.message("training the extractor on \(train.count) images, testing on \(test.count)"))
         var configuration = TrainingConfiguration(epochs: settings.epochs, batchSize: 128, learningRate: 1e-3, seed: settings.seed,
                                                   augmentation: settings.augmentation)

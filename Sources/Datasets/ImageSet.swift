@@ -33,6 +33,11 @@ public struct ImageSet: Sendable {
     }
 
     public var count: Int { labels.count }
+
+    /// Throws when the set holds no images (a zero-image IDX pair reads fine): every stage but `data info` needs some.
+    public func requireImages(for purpose: String) throws {
+        if count == 0 { throw DatasetError(source, "holds no images; \(purpose) needs at least one") }
+    }
     public var channels: Int { images.shape[1] }
     public var height: Int { images.shape[2] }
     public var width: Int { images.shape[3] }

@@ -100,6 +100,7 @@ struct AugmentPreview: ParsableCommand {
         let console = global.makeLogger()
         let pipeline = try augmentation.pipeline()
         let set = try source.resolve(path, subset: subset).load()
+        try set.requireImages(for: "a preview")
         let grid = try OfflineExpansion.preview(set, images: images, perImage: perImage, pipeline: pipeline, seed: seed)
         try PNGImage.grid(grid, columns: perImage + 1).write(output)
         console.info("wrote \(output): \(images) originals x \(perImage) augmentations (\(pipeline.description))")

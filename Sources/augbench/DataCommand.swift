@@ -329,6 +329,7 @@ struct DataGrid: ParsableCommand {
     func run() throws {
         let console = global.makeLogger()
         let set = try source.resolve(path, subset: subset).load()
+        try set.requireImages(for: "a grid")
         try PNGImage.grid(set.images.gathering(set.gridSelection(perClass: perClass, seed: seed)), columns: perClass).write(output)
         console.info("wrote \(output)")
     }

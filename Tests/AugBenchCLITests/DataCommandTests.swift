@@ -101,4 +101,21 @@ final class DataCommandTests: CLITestCase {
         assertFailsWithOneLine(try augbench("data", "split", "--data", data, "--per-class", "0", "--output", output), ["--per-class"])
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: output)), original)
     }
+
+    /// A zero-image IDX pair reads (data info says it holds none), but grids, previews and extractors refuse it with one
+    /// line instead of trapping (grid, preview) or "training" to accuracy 0 with exit 0 (extractor).
+    func testAZeroImageDatasetIsRefusedWhereImagesAreNeeded() throws {
+        let data = try makeTemporaryFolder(), out = try makeTemporaryFolder()
+        for prefix in ["train", "t10k"] {
+            try Fixtures.write(Fixtures.idxBytes(dimensions: [0, 28, 28], data: []), to: path(data, "\(prefix)-images-idx3-ubyte"))
+            try Fixtures.write(Fixtures.idxBytes(dimensions: [0], data: []), to: path(data, "\(prefix)-labels-idx1-ubyte"))
+        }
+        XCTAssertEqual(try augbench("data", "info", data).status, 0)
+        assertFailsWithOneLine(try augbench("data", "grid", data, "--output", path(out, "g.png")), ["holds no images", "a grid"])
+        assertFailsWithOneLine(try augbench("augment", "preview", data, "--augment", "rotate=5", "--output", path(out, "p.png")),
+                               ["holds no images", "a preview"])
+        assertFailsWithOneLine(try augbench("extractor", "train", "--data", data, "--epochs", "1", "--output", path(out, "e.h5")),
+                               ["holds no images", "training an extractor"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path(out, "e.h5")))
+    }
 }

@@ -88,6 +88,7 @@ public final class HDF5File {
         defer { H5Pclose(fapl) }
         let id = HDF5ReadGuard.reading(path, metadata: true) { H5Fopen(path, augbench_h5f_acc_rdonly(), fapl) }
         guard id >= 0 else { throw ResultStoreError(path, "cannot open HDF5 file (damaged or unreadable)") }
+        HDF5ReadGuard.beginSession(path)
         return HDF5File(path: path, workingPath: path, id: id, mode: .read)
     }
 
@@ -162,7 +163,7 @@ public final class HDF5File {
         guard isOpen else { return }
         isOpen = false
         H5Fclose(id)
-        if mode == .write { try? FileManager.default.removeItem(atPath: workingPath) }
+        if mode == .write { try? FileManager.default.removeItem(atPath: workingPath) } else { HDF5ReadGuard.endSession() }
     }
 
     /// Closes a file opened for reading (same as `discard()`, named for readers).

@@ -214,6 +214,12 @@ public final class HDF5Group {
               UInt64(bytes) <= ProcessInfo.processInfo.physicalMemory else {
             throw fail("dataset \(fullName(name)) announces shape \(info.shape), more than this machine's memory holds (damaged file?)")
         }
+        // Deflate compresses at most about 1032:1, so a dataset that announces far more elements than its stored bytes
+        // could hold is a damaged header (libhdf5 would otherwise fill gigabytes with fill values).
+        let stored = Int(clamping: H5Dget_storage_size(dataset))
+        guard info.count <= (1 << 20) || info.count / 1100 <= stored else {
+            throw fail("dataset \(fullName(name)) announces shape \(info.shape) but stores \(stored) bytes: a damaged file")
+        }
         var values = [T](repeating: 0, count: info.count)
         if values.isEmpty { return (values, info.shape) }
         let status = values.withUnsafeMutableBytes { raw in

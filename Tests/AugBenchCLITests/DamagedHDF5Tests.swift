@@ -18,6 +18,20 @@ final class DamagedHDF5Tests: CLITestCase {
         }
     }
 
+    /// glibc aborts on a stack overflow inside libhdf5; a header announcing 12 x 3,997,697 x 8 x 8 images in a 25 KB
+    /// file made AugBench fill gigabytes.
+    func testAStackOverflowInTheLibraryAndAnImpossibleShapeAreOneErrorLine() throws {
+        let output = NSTemporaryDirectory() + "augbench-damaged-export-\(getpid()).h5"
+        for (name, fragment) in [("libhdf5-stack-overflow.h5", "damaged HDF5 file: libhdf5 crashed while reading it"),
+                                 ("dataset-larger-than-stored.h5", "announces shape [12, 3997697, 8, 8] but stores 1568 bytes")] {
+            let result = try ProcessRunner.run(Self.executable, ["data", "export", "--data", fixture(name), "--subset", "all", "--output", output],
+                                               timeLimit: 60)
+            XCTAssertFalse(result.timedOut)
+            assertFailsWithOneLine(result, [name, fragment])
+            XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+        }
+    }
+
     func testALibraryEndlessLoopOnADamagedFileStopsWithOneErrorLine() throws {
         let started = Date()
         let result = try ProcessRunner.run(Self.executable, ["data", "info", fixture("libhdf5-endless-loop.h5")], timeLimit: 60)

@@ -77,6 +77,28 @@ final class OptionPropertyTests: CLITestCase {
         }
     }
 
+    /// The hardening issue's examples of values that were taken silently or trapped: each is now refused by name.
+    func testTheIssuesExamplesAreRefusedByName() throws {
+        let fixture = try PropertyFixture(test: self)
+        let data = fixture.baseArguments["data info"]![0], split = fixture.baseArguments["train"]![1]
+        let output = fixture.root + "/examples.h5"
+        assertFailsWithOneLine(try augbench("data", "info", data, "--threads", "0"), ["--threads must be in 1...256, got 0"])
+        assertFailsWithOneLine(try augbench("metrics", "compute", "--real", data, "--generated", data, "--max-samples=-1", "--output", output),
+                               ["--max-samples must be 0 (all) or positive"])
+        assertFailsWithOneLine(try augbench("metrics", "compute", "--real", data, "--generated", data, "--kid-subsets=-1", "--output", output),
+                               ["--kid-subsets must be positive"])
+        assertFailsWithOneLine(try augbench("train", "--split", split, "--seed", "18446744073709551615", "--seeds", "2", "--output", output),
+                               ["seed + seeds - 1 exceeds 2^64 - 1"])
+        assertFailsWithOneLine(try augbench("train", "--split", split, "--seeds", "17510236950", "--output", output), ["seeds must be in 1...10000"])
+        assertFailsWithOneLine(try augbench("augment", "expand", "--split", split, "--augment", "rotate=5", "--copies", "9223372036854775807",
+                                            "--output", output), ["copies must be in 0...1000"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+        // A one-character output path trapped in Foundation; it is a file name like any other.
+        let grid = try ProcessRunner.run(Self.executable, ["data", "grid", data, "--output", "0"], workingDirectory: fixture.root)
+        XCTAssertEqual(grid.status, 0, grid.standardError)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: fixture.root + "/0"))
+    }
+
     // MARK: - Commands and options
 
     /// Whether the argument parser itself refuses a non-number for the option (an integer, a real or a choice).

@@ -29,7 +29,7 @@ let package = Package(
         // MARK: Library modules, bottom to top
         .target(name: "Statistics"),
         .target(name: "Tensors", dependencies: ["CBLAS"]),
-        .target(name: "ResultStore", dependencies: ["CHDF5", "Tensors"]),
+        .target(name: "ResultStore", dependencies: ["CHDF5", "Tensors", .product(name: "Yams", package: "Yams")]),
         .target(name: "Augmentations", dependencies: ["Datasets", "ResultStore", "Tensors", .product(name: "Yams", package: "Yams")]),
         .target(name: "Layers", dependencies: ["ResultStore", "Tensors"]),
         .target(name: "Optimizers", dependencies: ["Layers", "Tensors"]),

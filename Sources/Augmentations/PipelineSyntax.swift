@@ -117,10 +117,10 @@ extension AugmentationPipeline {
     public init(yaml text: String) throws {
         let document: Any?
         do {
-            if let node = try Yams.compose(yaml: text) { try Self.requireScalarKeys(node) }
+            _ = try YAMLInput.compose(text)
             document = try Yams.load(yaml: text)
-        } catch let error as AugmentationError {
-            throw error
+        } catch let problem as YAMLInput.Problem {
+            throw AugmentationError("\(problem)")
         } catch {
             throw AugmentationError("invalid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
         }
@@ -175,20 +175,6 @@ extension AugmentationPipeline {
                 values = [try Self.float(argument, name)]
             }
             operations.append(try Self.operation(name, values: values, probability: probability, source: name))
-        }
-    }
-
-    /// Yams.load traps on a mapping key that is itself a mapping or a list (it unwraps the key as a hashable value);
-    /// such a file is refused first. Found by fuzzing (FuzzTesting/).
-    private static func requireScalarKeys(_ node: Node) throws {
-        switch node {
-        case .scalar: return
-        case let .sequence(sequence): try sequence.forEach(requireScalarKeys)
-        case let .mapping(mapping):
-            for (key, value) in mapping {
-                guard case .scalar = key else { throw AugmentationError("a key that is a list or mapping (line \((key.mark?.line).map(String.init) ?? "?"))") }
-                try requireScalarKeys(value)
-            }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ResultStore
 import Yams
 
 /// A settings file (YAML or JSON, which is YAML) that could not be used: one line naming the file, the line and
@@ -29,7 +30,9 @@ public enum SettingsFile {
     public static func decode<T: Decodable>(_ type: T.Type, yaml text: String, path: String) throws -> T {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try YAMLInput.compose(text)
+        } catch let problem as YAMLInput.Problem {
+            throw SettingsFileError(path: path, line: problem.line, key: "", message: problem.message)
         } catch let error as YamlError {
             throw SettingsFileError(path: path, line: errorLine(error), key: "", message: "not valid YAML: \(firstLine(error))")
         }

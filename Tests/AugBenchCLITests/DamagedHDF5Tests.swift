@@ -36,7 +36,7 @@ final class DamagedHDF5Tests: CLITestCase {
         let started = Date()
         let result = try ProcessRunner.run(Self.executable, ["data", "info", fixture("libhdf5-endless-loop.h5")], timeLimit: 60)
         XCTAssertFalse(result.timedOut, "still running after 60 s")
-        assertFailsWithOneLine(result, ["libhdf5-endless-loop.h5: damaged HDF5 file: libhdf5 did not finish reading its metadata in 20 s"])
+        assertFailsWithOneLine(result, ["libhdf5-endless-loop.h5: damaged HDF5 file: libhdf5 did not finish reading its metadata in time"])
         XCTAssertLessThan(Date().timeIntervalSince(started), 40)
     }
 }

@@ -89,6 +89,8 @@ final class PipelineTests: XCTestCase {
         assertThrowsMessage(["whole N in 1...100"]) { try AugmentationPipeline(parsing: "randaugment=1e30/9") }
         assertThrowsMessage(["whole N in 1...100"]) { try AugmentationPipeline(yaml: "- randaugment: {n: 2333333333333333333333333333, m: 9}") }
         assertThrowsMessage(["a key that is a list or mapping"]) { try AugmentationPipeline(yaml: "- rotate: {{a: 1}: 2}") }
+        assertThrowsMessage(["base-60 number too large"]) { try AugmentationPipeline(yaml: "- rotate: 333333333333333333:3:3") }
+        XCTAssertNoThrow(try AugmentationPipeline(yaml: "- rotate: 1:30"))   // 90, as YAML 1.1 reads it
     }
 
     func testYAMLForm() throws {

@@ -176,6 +176,9 @@ final class ProtocolTests: XCTestCase {
         rejects(protocolText.replacingOccurrences(of: "{alpha: 0.2}", with: "{alpa: 0.2}"), ["p.yaml:", "arms.6.mixup.alpa", "unknown key"])
         rejects("name: x\ndataset: y\nsplit: {per_class: 10}\narms: [original]\n  bad: [", ["p.yaml:", "not valid YAML"])
         rejects("name: x\nsplit: {per_class: 10}\narms: [original]\n", ["dataset", "required"])
+        // Fuzzing found that Yams traps on a base-60 integer too large for Int (it reads `1:30` as 90).
+        rejects(protocolText.replacingOccurrences(of: "seeds: 2", with: "seeds: 3333333333333333333:3:3"),
+                ["p.yaml:6:", "base-60 number too large for an integer"])
         // What needs the data: a class that does not exist, more images than a class holds.
         var p = try decode(protocolText)
         p.split.minority = [12: 5]

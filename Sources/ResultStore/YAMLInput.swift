@@ -1,8 +1,9 @@
 import Yams
 
-/// YAML that Yams (5.x) cannot take without trapping, refused before it is decoded: a mapping key that is itself a
-/// list or mapping (`Yams.load` unwraps every key as a hashable value), and a YAML 1.1 base-60 integer (`1:30:00`)
-/// too large for Int (Yams multiplies without overflow checks). Found by fuzzing (FuzzTesting/). Every YAML reader
+/// YAML that Yams (5.x) cannot take without trapping, refused before it is decoded: flow collections nested so deep
+/// that its recursive parser overflows the stack, a mapping key that is itself a list or mapping (`Yams.load` unwraps
+/// every key as a hashable value), and a YAML 1.1 base-60 integer (`1:30:00`) too large for Int (Yams multiplies
+/// without overflow checks). Found by fuzzing (FuzzTesting/). Every YAML reader
 /// of the project composes its text through `compose`.
 public enum YAMLInput {
     public struct Problem: Error, CustomStringConvertible {
@@ -13,9 +14,33 @@ public enum YAMLInput {
 
     /// The document's node tree, checked; nil for an empty document. Yams' own parse errors are rethrown as they are.
     public static func compose(_ text: String) throws -> Node? {
+        if flowNestingDepth(text) > maximumFlowNesting {
+            throw Problem(line: nil, message: "brackets nested more than \(maximumFlowNesting) levels deep")
+        }
         guard let root = try Yams.compose(yaml: text) else { return nil }
         try check(root)
         return root
+    }
+
+    /// No settings file nests a dozen levels; thousands overflow the parser's stack.
+    static let maximumFlowNesting = 64
+
+    /// The deepest nesting of `{` and `[` outside quotes and comments (a cheap over-estimate is fine: it only refuses).
+    static func flowNestingDepth(_ text: String) -> Int {
+        var depth = 0, deepest = 0
+        var quote: UInt8? = nil, comment = false
+        for byte in text.utf8 {
+            if comment { if byte == UInt8(ascii: "\n") { comment = false }; continue }
+            if let open = quote { if byte == open { quote = nil }; continue }
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = byte
+            case UInt8(ascii: "#"): comment = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1; deepest = max(deepest, depth)
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth = max(0, depth - 1)
+            default: break
+            }
+        }
+        return deepest
     }
 
     private static func check(_ node: Node) throws {

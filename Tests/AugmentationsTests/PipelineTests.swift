@@ -91,6 +91,9 @@ final class PipelineTests: XCTestCase {
         assertThrowsMessage(["a key that is a list or mapping"]) { try AugmentationPipeline(yaml: "- rotate: {{a: 1}: 2}") }
         assertThrowsMessage(["base-60 number too large"]) { try AugmentationPipeline(yaml: "- rotate: 333333333333333333:3:3") }
         XCTAssertNoThrow(try AugmentationPipeline(yaml: "- rotate: 1:30"))   // 90, as YAML 1.1 reads it
+        assertThrowsMessage(["nested more than 64 levels"]) {
+            try AugmentationPipeline(yaml: "operations: " + String(repeating: "{a: ", count: 5000) + "1" + String(repeating: "}", count: 5000))
+        }
     }
 
     func testYAMLForm() throws {

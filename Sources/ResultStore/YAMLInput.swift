@@ -25,16 +25,13 @@ public enum YAMLInput {
     /// No settings file nests a dozen levels; thousands overflow the parser's stack.
     static let maximumFlowNesting = 64
 
-    /// The deepest nesting of `{` and `[` outside quotes and comments (a cheap over-estimate is fine: it only refuses).
+    /// The deepest nesting of `{` and `[`, counting every bracket, quoted or not (a quote is one only where a scalar
+    /// starts, which a simple scan cannot tell, and fuzzing found that a guess lets deep nesting through). The
+    /// over-estimate only refuses files with more than 64 unclosed brackets.
     static func flowNestingDepth(_ text: String) -> Int {
         var depth = 0, deepest = 0
-        var quote: UInt8? = nil, comment = false
         for byte in text.utf8 {
-            if comment { if byte == UInt8(ascii: "\n") { comment = false }; continue }
-            if let open = quote { if byte == open { quote = nil }; continue }
             switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = byte
-            case UInt8(ascii: "#"): comment = true
             case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1; deepest = max(deepest, depth)
             case UInt8(ascii: "}"), UInt8(ascii: "]"): depth = max(0, depth - 1)
             default: break

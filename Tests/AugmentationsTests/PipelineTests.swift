@@ -94,6 +94,9 @@ final class PipelineTests: XCTestCase {
         assertThrowsMessage(["nested more than 64 levels"]) {
             try AugmentationPipeline(yaml: "operations: " + String(repeating: "{a: ", count: 5000) + "1" + String(repeating: "}", count: 5000))
         }
+        assertThrowsMessage(["nested more than 64 levels"]) {   // a quote inside a plain scalar does not hide them
+            try AugmentationPipeline(yaml: "- ela\"tic: {}\n- hflip: " + String(repeating: "{a: ", count: 5000))
+        }
     }
 
     func testYAMLForm() throws {

@@ -39,6 +39,11 @@ mkdir -p FuzzTesting/findings
 # must either be read (exit 0) or end in the guard's one line: anything else is a finding.
 hdf5_targets=" FuzzHDF5ImageSet FuzzSplitFile "
 
+# True when AddressSanitizer's report names a frame inside libhdf5 (other than its memcpy/memmove/memset interceptors).
+libhdf5_memory_error() {
+    grep -q "ERROR: AddressSanitizer" "$1" && grep -A3 "ERROR: AddressSanitizer" "$1" | grep -v "in memcpy\|in memmove\|in memset" | grep -q "#[0-9]* .*libhdf5"
+}
+
 replay_hdf5_findings() {
     local target=$1 status=0 read=0 guarded=0 asan=0
     local log=FuzzTesting/.build/$target-replay.log
@@ -47,15 +52,16 @@ replay_hdf5_findings() {
         local code=0
         AUGBENCH_FUZZ_GUARD=1 AUGBENCH_HDF5_METADATA_SECONDS=2 SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
             timeout 120 "$bin/$target" -timeout=100 -rss_limit_mb=16384 "$input" > "$log" 2>&1 || code=$?
-        if grep -q "ERROR: AddressSanitizer" "$log" && grep -A3 "ERROR: AddressSanitizer" "$log" | grep -v "in memcpy\|in memmove\|in memset" | grep -q "#[0-9]* .*libhdf5"; then
+        if libhdf5_memory_error "$log" || grep -q "ERROR: libFuzzer: out-of-memory" "$log"; then
             # An out-of-bounds access inside libhdf5, which AddressSanitizer sees through its memcpy interceptor and
-            # the release build may not notice at all: the release augbench must read the file or refuse it cleanly.
+            # the release build may not notice at all, or an input whose replay needs more memory than the
+            # AddressSanitizer build may take: the release augbench must read the file or refuse it cleanly.
             local release=0
             AUGBENCH_HDF5_METADATA_SECONDS=2 timeout 60 .build/release/augbench data info "$input" > "$log.release" 2>&1 || release=$?
             if [ $release -eq 0 ] || { [ $release -le 123 ] && [ "$(grep -c '^Error:' "$log.release")" = 1 ]; }; then
-                asan=$((asan + 1)); mv "$input" "FuzzTesting/findings/libhdf5-memory-error-$(basename "$input")"
+                asan=$((asan + 1)); mv "$input" "FuzzTesting/findings/release-judged-$(basename "$input")"
             else
-                echo "fuzz: $target: $input: libhdf5 memory error, and augbench data info exits $release on it: a finding"; status=1
+                echo "fuzz: $target: $input: fails under AddressSanitizer, and augbench data info exits $release on it: a finding"; status=1
             fi
         elif grep -q "ERROR: AddressSanitizer\|ERROR: libFuzzer\|deadly signal" "$log"; then
             echo "fuzz: $target: $input: fails with the guard on (exit $code): a finding"; status=1
@@ -68,7 +74,8 @@ replay_hdf5_findings() {
         fi
     done
     echo "fuzz: $target: inputs that crashed, hung or over-allocated in libhdf5 without the guard: $guarded end in its one Error: line," \
-         "$read are read with it on, $asan are out-of-bounds accesses inside libhdf5 that the release augbench reads or refuses cleanly"
+         "$read are read with it on, $asan fail only under AddressSanitizer (out-of-bounds reads inside libhdf5, or more memory than" \
+         "its build may take) and the release augbench reads or refuses them cleanly"
     return $status
 }
 

@@ -20,7 +20,7 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import torch, scipy" 
   "$venv/bin/pip" install -q torch scipy h5py numpy
 fi
 swift build -c release >/dev/null
-augbench=.build/release/augbench
+augbench=${AUGBENCH:-.build/release/augbench}   # AUGBENCH=path compares another build (an older commit's)
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT

@@ -71,6 +71,11 @@ public enum BLAS {
         cblas_saxpy(blasint(count), alpha, x, 1, y, 1)
     }
 
+    /// The kernels OpenBLAS picked for this CPU at load time (its "core name", e.g. Haswell, Zen, SkylakeX;
+    /// OPENBLAS_CORETYPE overrides the choice), and its build configuration.
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+    public static var configuration: String { String(cString: openblas_get_config()) }
+
     /// Number of threads OpenBLAS uses for one call.
     public static var threadCount: Int {
         get { Int(openblas_get_num_threads()) }

@@ -12,8 +12,10 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Time the reference workloads (same shapes as the PyTorch anchor script).",
         discussion: """
-            Prints one line per workload: name and rate. Workloads not yet implemented are not printed. Compare \
-            with PyTorch in one run with Benchmarks/compare-with-pytorch.sh.
+            Prints which OpenBLAS kernels the products use (OpenBLAS picks them for the CPU when it loads; \
+            OPENBLAS_CORETYPE overrides the choice), then one line per workload: name and rate. Compare with \
+            PyTorch in one run with Benchmarks/compare-with-pytorch.sh; Benchmarks/profile.sh counts where a \
+            step's instructions go.
 
             Example:
               augbench bench --threads 2
@@ -22,6 +24,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Seconds to time each workload (after 3 warm-up runs; 0-3600).")
     var seconds = 4.0
+
+    @Option(name: .customLong("warm-up"), help: "Untimed runs of each workload before timing (0-100; 'Benchmarks/profile.sh' runs one under callgrind with --seconds 0).")
+    var warmUp = 3
 
     @Option(help: "Run only the workloads whose name contains this text.")
     var only: String?
@@ -33,12 +38,13 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         guard (0...3600).contains(seconds) else { throw ValidationError("--seconds must be in 0...3600, got \(seconds)") }
+        guard (0...100).contains(warmUp) else { throw ValidationError("--warm-up must be in 0...100, got \(warmUp)") }
     }
 
     func run() throws {
         Threads.configure(global.threads)
         let coretype = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
-        print("# threads \(global.threads), OPENBLAS_CORETYPE=\(coretype)")
+        print("# threads \(global.threads), OPENBLAS_CORETYPE=\(coretype), OpenBLAS kernels: \(BLAS.coreName) (\(BLAS.configuration))")
 
         // DCGAN step at batch 64: D on real and fake, G through D (anchor: torch_workloads.gan_step).
         var generator = RandomGenerator(seed: 0)
@@ -143,15 +149,15 @@ struct BenchCommand: ParsableCommand {
 
     private func selected(_ name: String) -> Bool { only.map { name.contains($0) } ?? true }
 
-    /// Calls per second of `body` over about `seconds`, after 3 warm-up calls.
+    /// Calls per second of `body` over about `seconds`, after the warm-up calls (0 when nothing was timed).
     private func rate(_ seconds: Double, _ body: () -> Void) -> Double {
-        for _ in 0..<3 { body() }
+        for _ in 0..<warmUp { body() }
         var calls = 0
         let start = Date()
         while Date().timeIntervalSince(start) < seconds {
             body()
             calls += 1
         }
-        return Double(calls) / Date().timeIntervalSince(start)
+        return calls == 0 ? 0 : Double(calls) / Date().timeIntervalSince(start)
     }
 }

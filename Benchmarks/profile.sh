@@ -103,7 +103,7 @@ swift build -c release > /dev/null
 cp .build/release/augbench "$work/augbench"
 cp -r .build/release/*.resources "$work/" 2> /dev/null || true
 strip --strip-debug "$work/augbench"
-echo "# $(date -u +%Y-%m-%d), $(git rev-parse --short HEAD 2> /dev/null || echo '?'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
+echo "# $(date -u +%Y-%m-%d), $(git describe --always --dirty 2> /dev/null || echo '?'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
      "$("$work/augbench" bench --only none --seconds 0 | head -1 | sed 's/^# //')"
 
 # run WORKLOAD STEPS: callgrind of STEPS untimed steps (--warm-up STEPS --seconds 0 times none) into $work.

@@ -2,9 +2,9 @@ import Tensors
 
 /// 2-D convolution over NCHW batches: out[n, o] = bias[o] + sum_c weight[o, c] (*) input[n, c].
 ///
-/// The batch is processed in chunks of images whose column matrix stays in cache (about 4 MB; larger chunks
-/// measured slower, smaller ones make skinny products): im2col of the chunk, one sgemm weight (O, C*KH*KW) x columns, then the product laid out as NCHW.
-/// Threads take contiguous runs of chunks. Backward recomputes each chunk's columns instead of keeping the
+/// The batch is processed in chunks of images whose column matrix stays in cache (`ConvolutionChunks`): im2col
+/// of the chunk, one sgemm weight (O, C*KH*KW) x columns, then the product laid out as NCHW. Threads take
+/// contiguous runs of chunks. Backward recomputes each chunk's columns instead of keeping the
 /// whole batch's (29 MB for the classifier's second layer); each thread accumulates its own weight gradient,
 /// and the threads' parts are added in a fixed order, so results are bit-identical for a given thread count.
 /// Output size: OH = (H + 2 * padding - KH) / stride + 1, as in PyTorch.
@@ -25,14 +25,7 @@ public final class Conv2D: Layer {
     public var computesInputGradient = true
     public var computesParameterGradients = true
 
-    /// Scratch buffers of one thread, reused every step.
-    private final class Workspace {
-        var columns = Tensor(shape: [0])
-        var product = Tensor(shape: [0])
-        var weightGradient = Tensor(shape: [0])
-        var biasGradient = Tensor(shape: [0])
-    }
-    private var workspaces: [Workspace] = []
+    private var workspaces: [ConvolutionWorkspace] = []
 
     public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = true) {
@@ -67,13 +60,10 @@ public final class Conv2D: Layer {
                                    kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride, padding: padding)
     }
 
-    /// Image ranges of the chunks, and which chunks each thread takes.
-    private func plan(_ g: ConvolutionGeometry) -> (chunks: [Range<Int>], threads: [Range<Int>]) {
-        let imagesPerChunk = max(1, min(g.batch, (1 << 20) / max(1, g.patchSize * g.outputHeight * g.outputWidth)))
-        let chunks = Swift.stride(from: 0, to: g.batch, by: imagesPerChunk).map { $0..<min(g.batch, $0 + imagesPerChunk) }
-        let threads = Threads.ranges(chunks.count)
-        while workspaces.count < threads.count { workspaces.append(Workspace()) }
-        return (chunks, threads)
+    private func plan(_ g: ConvolutionGeometry) -> ConvolutionChunks {
+        let plan = ConvolutionChunks(batch: g.batch, entriesPerImage: g.patchSize * g.outputHeight * g.outputWidth)
+        ConvolutionWorkspace.ensure(&workspaces, count: plan.threads.count)
+        return plan
     }
 
     /// A kernel that covers the whole unpadded input (DCGAN's last discriminator layer) is a fully connected
@@ -96,7 +86,8 @@ public final class Conv2D: Layer {
             }
             return
         }
-        let (chunks, threads) = plan(g)
+        let chunking = plan(g)
+        let (chunks, threads, largest) = (chunking.chunks, chunking.threads, chunking.largest)
         let plane = g.outputHeight * g.outputWidth, imageSize = g.channels * g.height * g.width
         let outputChannels = outputChannels
         output.reuse(shape: [g.batch, outputChannels, g.outputHeight, g.outputWidth])
@@ -109,10 +100,9 @@ public final class Conv2D: Layer {
                         let (x, y, w) = (xBuffer.baseAddress!, yBuffer.baseAddress!, wBuffer.baseAddress!)
                         Threads.parallelFor(threads.count) { thread in
                             let space = workspaces[thread]
+                            space.reserve(columnRows: g.patchSize, productRows: outputChannels, patches: largest * plane)
                             for images in chunks[threads[thread]] {
                                 let cg = makeGeometry([images.count, g.channels, g.height, g.width])
-                                space.columns.reuse(shape: [cg.patchSize, cg.patchCount])
-                                space.product.reuse(shape: [outputChannels, cg.patchCount])
                                 space.columns.withUnsafeMutableBufferPointer { cols in
                                     im2colRows(x + images.lowerBound * imageSize, cols.baseAddress!, cg, rows: 0..<cg.patchSize)
                                     space.product.withUnsafeMutableBufferPointer { p in
@@ -155,7 +145,8 @@ public final class Conv2D: Layer {
             }
             return
         }
-        let (chunks, threads) = plan(g)
+        let chunking = plan(g)
+        let (chunks, threads, largest) = (chunking.chunks, chunking.threads, chunking.largest)
         let plane = g.outputHeight * g.outputWidth, imageSize = g.channels * g.height * g.width
         let (outputChannels, hasBias) = (outputChannels, bias != nil)
         let (wantsInput, wantsParameters) = (computesInputGradient, computesParameterGradients)
@@ -169,15 +160,11 @@ public final class Conv2D: Layer {
                         Threads.parallelFor(threads.count) { thread in
                             let space = workspaces[thread]
                             if wantsParameters {
-                                space.weightGradient.reuse(shape: [outputChannels, g.patchSize])
-                                space.weightGradient.fill(0)
-                                space.biasGradient.reuse(shape: [outputChannels])
-                                space.biasGradient.fill(0)
+                                space.clearGradients(weightCount: outputChannels * g.patchSize, biasCount: hasBias ? outputChannels : 0)
                             }
+                            space.reserve(columnRows: g.patchSize, productRows: outputChannels, patches: largest * plane)
                             for images in chunks[threads[thread]] {
                                 let cg = makeGeometry([images.count, g.channels, g.height, g.width])
-                                space.columns.reuse(shape: [cg.patchSize, cg.patchCount])
-                                space.product.reuse(shape: [outputChannels, cg.patchCount])
                                 space.columns.withUnsafeMutableBufferPointer { colsBuffer in
                                     space.product.withUnsafeMutableBufferPointer { pBuffer in
                                         let (cols, p) = (colsBuffer.baseAddress!, pBuffer.baseAddress!)
@@ -214,21 +201,7 @@ public final class Conv2D: Layer {
             }
         }
         guard wantsParameters else { return }
-        // The threads' parts, added in thread order.
-        for space in workspaces.prefix(threads.count) {
-            weight.gradient.withUnsafeMutableBufferPointer { total in
-                space.weightGradient.withUnsafeBufferPointer { part in
-                    for i in 0..<total.count { total[i] += part[i] }
-                }
-            }
-            if let bias {
-                bias.gradient.withUnsafeMutableBufferPointer { total in
-                    space.biasGradient.withUnsafeBufferPointer { part in
-                        for i in 0..<total.count { total[i] += part[i] }
-                    }
-                }
-            }
-        }
+        ConvolutionWorkspace.addGradients(of: workspaces, count: threads.count, weight: weight, bias: bias)
     }
 }
 

@@ -5,7 +5,9 @@ import Tensors
 ///
 /// Forward: columns (O*K*K, N*H*W) = W^T (O*K*K, C) x input (C, N*H*W), then col2im onto the output image.
 /// Backward: im2col of the output gradient; input gradient W (C, O*K*K) x columns; weight gradient
-/// input (C, N*H*W) x columns^T.
+/// input (C, N*H*W) x columns^T. Like `Conv2D`, both run on chunks of images whose columns stay in cache
+/// (`ConvolutionChunks`; the whole batch's columns are 12.8 MB for DCGAN's middle layer), threads taking contiguous
+/// runs of chunks and adding their weight-gradient parts in thread order.
 ///
 /// - Parameters: weight [C_in, C_out, K, K] (PyTorch's layout), bias [C_out] (optional).
 /// References: PyTorch `nn.ConvTranspose2d`; DCGAN generators (Radford et al. 2016).
@@ -23,12 +25,7 @@ public final class ConvTranspose2D: Layer {
     public var computesInputGradient = true
     public var computesParameterGradients = true
 
-    /// Input in channel-major layout (C, N*H*W), kept for the weight gradient.
-    private var inputColumns = Tensor(shape: [0])
-    /// Column matrix (O*K*K, N*H*W): forward product, then the output gradient's im2col.
-    private var columns = Tensor(shape: [0])
-    /// (C, N*H*W) input gradient before it is laid out as NCHW.
-    private var inputProduct = Tensor(shape: [0])
+    private var workspaces: [ConvolutionWorkspace] = []
     private var geometry: ConvolutionGeometry?
 
     public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true) {
@@ -72,28 +69,44 @@ public final class ConvTranspose2D: Layer {
             addBias(n: n, plane: outHeight * outWidth)
             return
         }
-        let plane = h * w
-        inputColumns.reuse(shape: [inputChannels, n * plane])
-        columns.reuse(shape: [g.patchSize, g.patchCount])
+        let plane = h * w, outPlane = outHeight * outWidth
+        let (channelsIn, channelsOut, patchSize) = (inputChannels, outputChannels, g.patchSize)
+        let chunking = ConvolutionChunks(batch: n, entriesPerImage: patchSize * plane)
+        ConvolutionWorkspace.ensure(&workspaces, count: chunking.threads.count)
         output.reuse(shape: [n, outputChannels, outHeight, outWidth])
-        input.withUnsafeBufferPointer { x in
-            inputColumns.withUnsafeMutableBufferPointer { xc in
-                batchToChannelMajor(x.baseAddress!, xc.baseAddress!, batch: n, channels: inputChannels, plane: plane)
-            }
-        }
-        weight.value.withUnsafeBufferPointer { wt in
-            inputColumns.withUnsafeBufferPointer { xc in
-                columns.withUnsafeMutableBufferPointer { cols in
-                    BLAS.parallelSgemm(.transposed, .none, m: g.patchSize, n: g.patchCount, k: inputChannels,
-                               a: wt.baseAddress!, lda: g.patchSize, b: xc.baseAddress!, ldb: g.patchCount,
-                               c: cols.baseAddress!, ldc: g.patchCount)
+        let workspaces = workspaces
+        input.withUnsafeBufferPointer { xBuffer in
+            weight.value.withUnsafeBufferPointer { wBuffer in
+                output.withUnsafeMutableBufferPointer { yBuffer in
+                    let (x, wt, y) = (xBuffer.baseAddress!, wBuffer.baseAddress!, yBuffer.baseAddress!)
+                    Threads.parallelFor(chunking.threads.count) { thread in
+                        let space = workspaces[thread]
+                        space.reserve(columnRows: patchSize, productRows: channelsIn, patches: chunking.largest * plane)
+                        for images in chunking.chunks[chunking.threads[thread]] {
+                            let cg = chunkGeometry(g, images: images.count)
+                            space.product.withUnsafeMutableBufferPointer { xcBuffer in
+                                space.columns.withUnsafeMutableBufferPointer { colsBuffer in
+                                    let (xc, cols) = (xcBuffer.baseAddress!, colsBuffer.baseAddress!)
+                                    // The chunk's input as (C, chunk * H * W); columns = W^T x that, folded onto the output.
+                                    batchToChannelMajorRows(x + images.lowerBound * channelsIn * plane, xc, batch: images.count,
+                                                            channels: 0..<channelsIn, channelCount: channelsIn, plane: plane)
+                                    BLAS.sgemm(.transposed, .none, m: patchSize, n: cg.patchCount, k: channelsIn,
+                                               a: wt, lda: patchSize, b: xc, ldb: cg.patchCount, c: cols, ldc: cg.patchCount)
+                                    col2imImages(cols, y + images.lowerBound * channelsOut * outPlane, cg, images: 0..<images.count)
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
-        columns.withUnsafeBufferPointer { cols in
-            output.withUnsafeMutableBufferPointer { y in col2im(cols.baseAddress!, y.baseAddress!, g) }
-        }
-        addBias(n: n, plane: outHeight * outWidth)
+        addBias(n: n, plane: outPlane)
+    }
+
+    /// The geometry `g` for a chunk of `images` images.
+    private func chunkGeometry(_ g: ConvolutionGeometry, images: Int) -> ConvolutionGeometry {
+        ConvolutionGeometry(batch: images, channels: g.channels, height: g.height, width: g.width, kernelHeight: g.kernelHeight,
+                            kernelWidth: g.kernelWidth, stride: g.stride, padding: g.padding)
     }
 
     /// A 1 x 1 input without padding and with stride 1 (a DCGAN generator's first layer, from the latent vector).
@@ -153,36 +166,54 @@ public final class ConvTranspose2D: Layer {
             }
             return
         }
-        outputGradient.withUnsafeBufferPointer { dy in
-            columns.withUnsafeMutableBufferPointer { cols in im2col(dy.baseAddress!, cols.baseAddress!, g) }
-        }
-        // dW (C, O*K*K) += X (C, N*H*W) x columns^T (N*H*W, O*K*K)
-        if computesParameterGradients { inputColumns.withUnsafeBufferPointer { xc in
-            columns.withUnsafeBufferPointer { cols in
-                weight.gradient.withUnsafeMutableBufferPointer { dw in
-                    BLAS.parallelSgemm(.none, .transposed, m: inputChannels, n: g.patchSize, k: g.patchCount,
-                               a: xc.baseAddress!, lda: g.patchCount, b: cols.baseAddress!, ldb: g.patchCount,
-                               beta: 1, c: dw.baseAddress!, ldc: g.patchSize)
+        let plane = g.outputHeight * g.outputWidth, outPlane = g.height * g.width
+        let (channelsIn, channelsOut, patchSize) = (inputChannels, outputChannels, g.patchSize)
+        let (wantsInput, wantsParameters) = (computesInputGradient, computesParameterGradients)
+        let chunking = ConvolutionChunks(batch: g.batch, entriesPerImage: patchSize * plane)
+        ConvolutionWorkspace.ensure(&workspaces, count: chunking.threads.count)
+        if wantsInput { inputGradient.reuse(shape: input.shape) }
+        let workspaces = workspaces
+        input.withUnsafeBufferPointer { xBuffer in
+            outputGradient.withUnsafeBufferPointer { dyBuffer in
+                weight.value.withUnsafeBufferPointer { wBuffer in
+                    inputGradient.withUnsafeMutableBufferPointer { dxBuffer in
+                        let (x, dy, wt, dx) = (xBuffer.baseAddress!, dyBuffer.baseAddress!, wBuffer.baseAddress!, dxBuffer.baseAddress)
+                        Threads.parallelFor(chunking.threads.count) { thread in
+                            let space = workspaces[thread]
+                            space.reserve(columnRows: patchSize, productRows: channelsIn, patches: chunking.largest * plane)
+                            if wantsParameters { space.clearGradients(weightCount: channelsIn * patchSize, biasCount: 0) }
+                            for images in chunking.chunks[chunking.threads[thread]] {
+                                let cg = chunkGeometry(g, images: images.count)
+                                space.product.withUnsafeMutableBufferPointer { pBuffer in
+                                    space.columns.withUnsafeMutableBufferPointer { colsBuffer in
+                                        let (p, cols) = (pBuffer.baseAddress!, colsBuffer.baseAddress!)
+                                        im2colRows(dy + images.lowerBound * channelsOut * outPlane, cols, cg, rows: 0..<patchSize)
+                                        if wantsParameters {
+                                            // dW (C, O*K*K) += X (C, chunk * H * W) x columns^T
+                                            batchToChannelMajorRows(x + images.lowerBound * channelsIn * plane, p, batch: images.count,
+                                                                    channels: 0..<channelsIn, channelCount: channelsIn, plane: plane)
+                                            space.weightGradient.withUnsafeMutableBufferPointer { dw in
+                                                BLAS.sgemm(.none, .transposed, m: channelsIn, n: patchSize, k: cg.patchCount,
+                                                           a: p, lda: cg.patchCount, b: cols, ldb: cg.patchCount,
+                                                           beta: 1, c: dw.baseAddress!, ldc: patchSize)
+                                            }
+                                        }
+                                        guard wantsInput, let dx else { return }
+                                        // dX (C, chunk * H * W) = W (C, O*K*K) x columns, laid out as NCHW.
+                                        BLAS.sgemm(.none, .none, m: channelsIn, n: cg.patchCount, k: patchSize,
+                                                   a: wt, lda: patchSize, b: cols, ldb: cg.patchCount, c: p, ldc: cg.patchCount)
+                                        channelToBatchMajorImages(p, dx + images.lowerBound * channelsIn * plane, batch: images.count,
+                                                                  images: 0..<images.count, channels: channelsIn, plane: plane, bias: nil)
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
-        } }
-        guard computesInputGradient else { return }
-        inputProduct.reuse(shape: [inputChannels, g.patchCount])
-        weight.value.withUnsafeBufferPointer { wt in
-            columns.withUnsafeBufferPointer { cols in
-                inputProduct.withUnsafeMutableBufferPointer { dxc in
-                    BLAS.parallelSgemm(.none, .none, m: inputChannels, n: g.patchCount, k: g.patchSize,
-                               a: wt.baseAddress!, lda: g.patchSize, b: cols.baseAddress!, ldb: g.patchCount,
-                               c: dxc.baseAddress!, ldc: g.patchCount)
-                }
-            }
         }
-        inputGradient.reuse(shape: input.shape)
-        inputProduct.withUnsafeBufferPointer { dxc in
-            inputGradient.withUnsafeMutableBufferPointer { dx in
-                channelToBatchMajor(dxc.baseAddress!, dx.baseAddress!, batch: g.batch, channels: inputChannels,
-                                    plane: g.outputHeight * g.outputWidth, bias: nil)
-            }
+        if wantsParameters {
+            ConvolutionWorkspace.addGradients(of: workspaces, count: chunking.threads.count, weight: weight, bias: nil)
         }
     }
 }

@@ -48,6 +48,9 @@ func im2colRows(_ input: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<F
                 let source = image + iy * g.width - g.padding + kw
                 if g.stride == 1 {
                     (target + firstX).update(from: source + firstX, count: endX - firstX)
+                } else if g.stride == 2 {
+                    // A constant stride: the compiler vectorises the gather (the discriminators' 4 x 4 layers).
+                    for x in firstX..<endX { target[x] = source[x &* 2] }
                 } else {
                     for x in firstX..<endX { target[x] = source[x * g.stride] }
                 }
@@ -87,6 +90,8 @@ func col2imImages(_ columns: UnsafePointer<Float>, _ input: UnsafeMutablePointer
                 let from = source + y * ow
                 if g.stride == 1 {
                     addRow(from + firstX, into: target + firstX, count: endX - firstX)
+                } else if g.stride == 2 {
+                    for x in firstX..<endX { target[x &* 2] += from[x] }
                 } else {
                     for x in firstX..<endX { target[x * g.stride] += from[x] }
                 }
@@ -150,19 +155,22 @@ func channelToBatchMajorImages(_ source: UnsafePointer<Float>, _ target: UnsafeM
     }
 }
 
-/// Adds the row sums of a (rows, columns) matrix into `sums` (bias gradients). Eight interleaved partial sums
-/// (combined in a fixed order) break the dependency chain of a single running sum.
+/// Adds the row sums of a (rows, columns) matrix into `sums` (bias gradients).
 func addRowSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
-    for r in 0..<rows {
-        let row = matrix + r * columns
-        var partial = SIMD8<Float>()
-        var i = 0
-        while i + 8 <= columns {
-            partial += UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self)
-            i += 8
-        }
-        var total = partial.sum()
-        while i < columns { total += row[i]; i += 1 }
-        sums[r] += total
+    for r in 0..<rows { sums[r] += laneSum(matrix + r * columns, count: columns) }
+}
+
+/// The sum of `count` floats in eight interleaved partial sums combined in a fixed order (one running sum would
+/// be a chain of dependent additions, and not vectorised); the last `count % 8` values are added one by one.
+@inline(__always)
+func laneSum(_ values: UnsafePointer<Float>, count: Int) -> Float {
+    var partial = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= count {
+        partial += UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self)
+        i += 8
     }
+    var total = partial.sum()
+    while i < count { total += values[i]; i += 1 }
+    return total
 }

@@ -6,8 +6,9 @@ import Tensors
 ///
 /// Training uses the batch's mean and biased variance and updates the running statistics as PyTorch does:
 /// running = (1 - momentum) running + momentum * batch (the variance term unbiased, n / (n - 1)).
-/// Evaluation uses the running statistics. Statistics are accumulated in Float64; channels are split across
-/// threads (each channel's work is independent, so results do not depend on the thread count).
+/// Evaluation uses the running statistics. Each image's row of a channel (H * W values) is summed in eight Float
+/// lanes and the rows are added in Float64 (two passes: mean, then squared deviations from it); channels are split
+/// across threads (each channel's work is independent, so results do not depend on the thread count).
 ///
 /// - Parameters: weight (gamma) [C], bias (beta) [C]; buffers running_mean, running_var [C].
 /// References: Ioffe & Szegedy 2015; PyTorch `nn.BatchNorm1d` / `nn.BatchNorm2d` (momentum 0.1, eps 1e-5).
@@ -97,15 +98,11 @@ public final class BatchNorm: Layer {
                     for c in parts[part] {
                         if mode == .training {
                             var sum = 0.0
-                            for image in 0..<n {
-                                let row = x + (image * channels + c) * plane
-                                for i in 0..<plane { sum += Double(row[i]) }
-                            }
+                            for image in 0..<n { sum += Double(laneSum(x + (image * channels + c) * plane, count: plane)) }
                             let mean = sum / Double(count)
                             var squares = 0.0
                             for image in 0..<n {
-                                let row = x + (image * channels + c) * plane
-                                for i in 0..<plane { let d = Double(row[i]) - mean; squares += d * d }
+                                squares += Double(laneSquaredDeviations(x + (image * channels + c) * plane, count: plane, from: Float(mean)))
                             }
                             let variance = squares / Double(count)
                             usedMean[c] = Float(mean)
@@ -149,11 +146,10 @@ public final class BatchNorm: Layer {
                                 var sumDy = 0.0, sumDyXhat = 0.0
                                 for image in 0..<n {
                                     let offset = (image * channels + c) * plane
-                                    for i in 0..<plane {
-                                        let g = Double(dy[offset + i])
-                                        sumDy += g
-                                        sumDyXhat += g * Double((x[offset + i] - mean) * inverseStd)
-                                    }
+                                    let (rowDy, rowDyXhat) = laneGradientSums(dy + offset, x + offset, count: plane, mean: mean,
+                                                                              inverseStd: inverseStd)
+                                    sumDy += Double(rowDy)
+                                    sumDyXhat += Double(rowDyXhat)
                                 }
                                 sums[c] = sumDy
                                 sums[channels + c] = sumDyXhat
@@ -186,4 +182,43 @@ public final class BatchNorm: Layer {
             }
         }
     }
+}
+
+/// Sum of (x - mean)^2 over `count` floats, in eight lanes (see `laneSum`).
+@inline(__always)
+func laneSquaredDeviations(_ values: UnsafePointer<Float>, count: Int, from mean: Float) -> Float {
+    var partial = SIMD8<Float>()
+    let center = SIMD8<Float>(repeating: mean)
+    var i = 0
+    while i + 8 <= count {
+        let d = UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self) - center
+        partial += d * d
+        i += 8
+    }
+    var total = partial.sum()
+    while i < count { let d = values[i] - mean; total += d * d; i += 1 }
+    return total
+}
+
+/// sum(dy) and sum(dy * xhat) over `count` values, xhat = (x - mean) * inverseStd, in eight lanes (see `laneSum`).
+@inline(__always)
+func laneGradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int, mean: Float,
+                      inverseStd: Float) -> (Float, Float) {
+    var sumDy = SIMD8<Float>(), sumDyXhat = SIMD8<Float>()
+    let (center, scale) = (SIMD8<Float>(repeating: mean), SIMD8<Float>(repeating: inverseStd))
+    var i = 0
+    while i + 8 <= count {
+        let g = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
+        let xhat = (UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - center) * scale
+        sumDy += g
+        sumDyXhat += g * xhat
+        i += 8
+    }
+    var (totalDy, totalDyXhat) = (sumDy.sum(), sumDyXhat.sum())
+    while i < count {
+        totalDy += dy[i]
+        totalDyXhat += dy[i] * ((x[i] - mean) * inverseStd)
+        i += 1
+    }
+    return (totalDy, totalDyXhat)
 }

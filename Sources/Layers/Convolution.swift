@@ -100,11 +100,12 @@ public final class Conv2D: Layer {
                         let (x, y, w) = (xBuffer.baseAddress!, yBuffer.baseAddress!, wBuffer.baseAddress!)
                         Threads.parallelFor(threads.count) { thread in
                             let space = workspaces[thread]
-                            space.reserve(columnRows: g.patchSize, productRows: outputChannels, patches: largest * plane)
+                            space.reserve(for: makeGeometry([largest, g.channels, g.height, g.width]), productRows: outputChannels)
                             for images in chunks[threads[thread]] {
                                 let cg = makeGeometry([images.count, g.channels, g.height, g.width])
                                 space.columns.withUnsafeMutableBufferPointer { cols in
-                                    im2colRows(x + images.lowerBound * imageSize, cols.baseAddress!, cg, rows: 0..<cg.patchSize)
+                                    im2colRows(padded: space.imagesForColumns(x + images.lowerBound * imageSize, cg), cols.baseAddress!, cg,
+                                               rows: 0..<cg.patchSize)
                                     space.product.withUnsafeMutableBufferPointer { p in
                                         BLAS.sgemm(.none, .none, m: outputChannels, n: cg.patchCount, k: cg.patchSize,
                                                    a: w, lda: cg.patchSize, b: cols.baseAddress!, ldb: cg.patchCount,
@@ -162,7 +163,7 @@ public final class Conv2D: Layer {
                             if wantsParameters {
                                 space.clearGradients(weightCount: outputChannels * g.patchSize, biasCount: hasBias ? outputChannels : 0)
                             }
-                            space.reserve(columnRows: g.patchSize, productRows: outputChannels, patches: largest * plane)
+                            space.reserve(for: makeGeometry([largest, g.channels, g.height, g.width]), productRows: outputChannels)
                             for images in chunks[threads[thread]] {
                                 let cg = makeGeometry([images.count, g.channels, g.height, g.width])
                                 space.columns.withUnsafeMutableBufferPointer { colsBuffer in
@@ -173,7 +174,8 @@ public final class Conv2D: Layer {
                                                                 batch: images.count, channels: 0..<outputChannels,
                                                                 channelCount: outputChannels, plane: plane)
                                         if wantsParameters {
-                                            im2colRows(x + images.lowerBound * imageSize, cols, cg, rows: 0..<cg.patchSize)
+                                            im2colRows(padded: space.imagesForColumns(x + images.lowerBound * imageSize, cg), cols, cg,
+                                                       rows: 0..<cg.patchSize)
                                             space.weightGradient.withUnsafeMutableBufferPointer { dw in
                                                 // dW (O, CKK) += dY (O, NP) x columns^T (NP, CKK)
                                                 BLAS.sgemm(.none, .transposed, m: outputChannels, n: cg.patchSize, k: cg.patchCount,
@@ -191,7 +193,7 @@ public final class Conv2D: Layer {
                                         BLAS.sgemm(.transposed, .none, m: cg.patchSize, n: cg.patchCount, k: outputChannels,
                                                    a: w, lda: cg.patchSize, b: p, ldb: cg.patchCount,
                                                    c: cols, ldc: cg.patchCount)
-                                        col2imImages(cols, dx + images.lowerBound * imageSize, cg, images: 0..<images.count)
+                                        col2imImages(cols, dx + images.lowerBound * imageSize, cg, padded: space.padded)
                                     }
                                 }
                             }

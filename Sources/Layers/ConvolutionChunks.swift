@@ -34,13 +34,30 @@ final class ConvolutionWorkspace {
     /// This thread's part of the weight and bias gradients, added to the parameters' in thread order.
     var weightGradient = Tensor(shape: [0])
     var biasGradient = Tensor(shape: [0])
+    /// A chunk's images with their zero border (`padImages`), or col2im's sums; grown, never shrunk.
+    private(set) var padded = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private var paddedCapacity = 1
 
-    /// Sizes the buffers for the largest chunk: `columns` rows of `patches` entries and `product` rows of as many.
-    /// Smaller chunks use the front of them; sizing per chunk would reallocate (and zero) megabytes twice per call
-    /// whenever the last chunk is smaller.
-    func reserve(columnRows: Int, productRows: Int, patches: Int) {
-        columns.reuse(shape: [columnRows, patches])
-        product.reuse(shape: [productRows, patches])
+    deinit { padded.deallocate() }
+
+    /// Sizes the buffers for the largest chunk `g`: `columns` (patch size x patches), `product` (`productRows` x
+    /// patches) and the padded images. Smaller chunks use the front of them; sizing per chunk would reallocate (and
+    /// zero) megabytes twice per call whenever the last chunk is smaller.
+    func reserve(for g: ConvolutionGeometry, productRows: Int) {
+        columns.reuse(shape: [g.patchSize, g.patchCount])
+        product.reuse(shape: [productRows, g.patchCount])
+        if g.paddedCount > paddedCapacity {
+            padded.deallocate()
+            padded = .allocate(capacity: g.paddedCount)
+            paddedCapacity = g.paddedCount
+        }
+    }
+
+    /// A chunk's images as `im2colRows` reads them: copied with their zero border when `g` pads, else as they are.
+    func imagesForColumns(_ images: UnsafePointer<Float>, _ g: ConvolutionGeometry) -> UnsafePointer<Float> {
+        guard g.padding > 0 else { return images }
+        padImages(images, padded, g)
+        return UnsafePointer(padded)
     }
 
     /// Zeroed gradient parts of the given sizes (bias part only when `biasCount` > 0).

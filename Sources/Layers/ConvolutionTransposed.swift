@@ -81,7 +81,7 @@ public final class ConvTranspose2D: Layer {
                     let (x, wt, y) = (xBuffer.baseAddress!, wBuffer.baseAddress!, yBuffer.baseAddress!)
                     Threads.parallelFor(chunking.threads.count) { thread in
                         let space = workspaces[thread]
-                        space.reserve(columnRows: patchSize, productRows: channelsIn, patches: chunking.largest * plane)
+                        space.reserve(for: chunkGeometry(g, images: chunking.largest), productRows: channelsIn)
                         for images in chunking.chunks[chunking.threads[thread]] {
                             let cg = chunkGeometry(g, images: images.count)
                             space.product.withUnsafeMutableBufferPointer { xcBuffer in
@@ -92,7 +92,7 @@ public final class ConvTranspose2D: Layer {
                                                             channels: 0..<channelsIn, channelCount: channelsIn, plane: plane)
                                     BLAS.sgemm(.transposed, .none, m: patchSize, n: cg.patchCount, k: channelsIn,
                                                a: wt, lda: patchSize, b: xc, ldb: cg.patchCount, c: cols, ldc: cg.patchCount)
-                                    col2imImages(cols, y + images.lowerBound * channelsOut * outPlane, cg, images: 0..<images.count)
+                                    col2imImages(cols, y + images.lowerBound * channelsOut * outPlane, cg, padded: space.padded)
                                 }
                             }
                         }
@@ -180,14 +180,15 @@ public final class ConvTranspose2D: Layer {
                         let (x, dy, wt, dx) = (xBuffer.baseAddress!, dyBuffer.baseAddress!, wBuffer.baseAddress!, dxBuffer.baseAddress)
                         Threads.parallelFor(chunking.threads.count) { thread in
                             let space = workspaces[thread]
-                            space.reserve(columnRows: patchSize, productRows: channelsIn, patches: chunking.largest * plane)
+                            space.reserve(for: chunkGeometry(g, images: chunking.largest), productRows: channelsIn)
                             if wantsParameters { space.clearGradients(weightCount: channelsIn * patchSize, biasCount: 0) }
                             for images in chunking.chunks[chunking.threads[thread]] {
                                 let cg = chunkGeometry(g, images: images.count)
                                 space.product.withUnsafeMutableBufferPointer { pBuffer in
                                     space.columns.withUnsafeMutableBufferPointer { colsBuffer in
                                         let (p, cols) = (pBuffer.baseAddress!, colsBuffer.baseAddress!)
-                                        im2colRows(dy + images.lowerBound * channelsOut * outPlane, cols, cg, rows: 0..<patchSize)
+                                        im2colRows(padded: space.imagesForColumns(dy + images.lowerBound * channelsOut * outPlane, cg), cols, cg,
+                                                   rows: 0..<patchSize)
                                         if wantsParameters {
                                             // dW (C, O*K*K) += X (C, chunk * H * W) x columns^T
                                             batchToChannelMajorRows(x + images.lowerBound * channelsIn * plane, p, batch: images.count,

@@ -13,89 +13,91 @@ public struct ConvolutionGeometry: Sendable, Equatable {
     public var patchCount: Int { batch * outputHeight * outputWidth }
 }
 
-/// Unfolds input patches into a column matrix: columns (patchSize, patchCount), where row (c, kh, kw) and column
-/// (n, oh, ow) hold input[n, c, oh * stride - padding + kh, ow * stride - padding + kw] (zero outside the image).
-///
-/// A convolution is then one sgemm: weight (O, patchSize) x columns. Rows are split across threads.
-func im2col(_ input: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
-    let parts = Threads.ranges(g.patchSize, parts: min(g.patchSize, Threads.count * 4))
-    Threads.parallelFor(parts.count) { chunk in im2colRows(input, columns, g, rows: parts[chunk]) }
+/// The padded plane size of `g`'s images: (H + 2 * padding) x (W + 2 * padding).
+extension ConvolutionGeometry {
+    var paddedHeight: Int { height + 2 * padding }
+    var paddedWidth: Int { width + 2 * padding }
+    /// Floats of a batch of padded images: batch * channels * padded plane.
+    var paddedCount: Int { batch * channels * paddedHeight * paddedWidth }
 }
 
-/// The rows `rows` of the column matrix, on the calling thread.
-func im2colRows(_ input: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry, rows: Range<Int>) {
-    let (oh, ow) = (g.outputHeight, g.outputWidth)
-    let planeOut = oh * ow
+/// Copies `g`'s batch of images into `padded` with `g.padding` zeros around every plane, so that every window
+/// of the convolution lies inside a plane: im2col and col2im then copy whole rows of a window with no bounds tests
+/// (the zeros come from the border). Without padding the images are used as they are and this is not called.
+func padImages(_ images: UnsafePointer<Float>, _ padded: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
+    let (h, w, p, wp) = (g.height, g.width, g.padding, g.paddedWidth)
+    for plane in 0..<(g.batch * g.channels) {
+        let from = images + plane * h * w, to = padded + plane * g.paddedHeight * wp
+        to.update(repeating: 0, count: p * wp + p)   // top rows, and the left border of the first row
+        for y in 0..<h {
+            let row = to + (y + p) * wp + p
+            row.update(from: from + y * w, count: w)
+            // The right border, then the next row's left border or, after the last row, the bottom rows.
+            (row + w).update(repeating: 0, count: y == h - 1 ? p + p * wp : 2 * p)
+        }
+    }
+}
+
+/// Unfolds input patches into a column matrix: columns (patchSize, patchCount), where row (c, kh, kw) and column
+/// (n, oh, ow) hold input[n, c, oh * stride - padding + kh, ow * stride - padding + kw] (zero outside the image).
+/// A convolution is then one sgemm: weight (O, patchSize) x columns.
+///
+/// Writes the rows `rows`, reading `padded`: the batch laid out by `padImages` (or the images themselves when
+/// `g.padding` is 0).
+func im2colRows(padded: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry, rows: Range<Int>) {
+    let (oh, ow, s, wp) = (g.outputHeight, g.outputWidth, g.stride, g.paddedWidth)
+    let (planeIn, planeOut) = (g.paddedHeight * wp, oh * ow)
     for row in rows {
         let kw = row % g.kernelWidth
         let kh = (row / g.kernelWidth) % g.kernelHeight
         let c = row / (g.kernelWidth * g.kernelHeight)
-        let rowBase = columns + row * g.patchCount
-        // Output columns whose input column lies inside the image: 0 <= x * stride - padding + kw < width.
-        let firstX = max(0, (g.padding - kw + g.stride - 1) / g.stride)
-        let endX = min(ow, max(firstX, (g.width + g.padding - kw + g.stride - 1) / g.stride))
         for n in 0..<g.batch {
-            let image = input + (n * g.channels + c) * g.height * g.width
-            let outBase = rowBase + n * planeOut
+            let window = padded + (n * g.channels + c) * planeIn + kh * wp + kw
+            let target = columns + row * g.patchCount + n * planeOut
             for y in 0..<oh {
-                let iy = y * g.stride - g.padding + kh
-                let target = outBase + y * ow
-                if iy < 0 || iy >= g.height {
-                    target.update(repeating: 0, count: ow)
-                    continue
+                let from = window + y * s * wp, to = target + y * ow
+                switch s {
+                case 1: to.update(from: from, count: ow)
+                // A constant stride: the compiler vectorises the gather (the discriminators' 4 x 4 layers).
+                case 2: for x in 0..<ow { to[x] = from[x &* 2] }
+                default: for x in 0..<ow { to[x] = from[x * s] }
                 }
-                if firstX > 0 { target.update(repeating: 0, count: firstX) }
-                let source = image + iy * g.width - g.padding + kw
-                if g.stride == 1 {
-                    (target + firstX).update(from: source + firstX, count: endX - firstX)
-                } else if g.stride == 2 {
-                    // A constant stride: the compiler vectorises the gather (the discriminators' 4 x 4 layers).
-                    for x in firstX..<endX { target[x] = source[x &* 2] }
-                } else {
-                    for x in firstX..<endX { target[x] = source[x * g.stride] }
-                }
-                if endX < ow { (target + endX).update(repeating: 0, count: ow - endX) }
             }
         }
     }
 }
 
-/// Folds a column matrix back, adding every entry into the input position it came from (the adjoint of im2col).
-/// Overwrites `input` (N, C, H, W). Images are split across threads, so each thread writes its own images only.
-func col2im(_ columns: UnsafePointer<Float>, _ input: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
-    let parts = Threads.ranges(g.batch)
-    Threads.parallelFor(parts.count) { chunk in col2imImages(columns, input, g, images: parts[chunk]) }
-}
-
-/// col2im for the images `images` of the batch, on the calling thread.
-func col2imImages(_ columns: UnsafePointer<Float>, _ input: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry,
-                  images: Range<Int>) {
-    let (oh, ow) = (g.outputHeight, g.outputWidth)
-    let planeOut = oh * ow
-    for n in images {
-        let imageBase = input + n * g.channels * g.height * g.width
-        imageBase.update(repeating: 0, count: g.channels * g.height * g.width)
+/// Folds a column matrix back, adding every entry into the input position it came from (the adjoint of im2col),
+/// and overwrites `images` (N, C, H, W) with the result. With padding, the sums are formed in `padded` (scratch of
+/// `g.paddedCount` floats) and the inside of each plane is copied out; without, they are formed in `images`.
+func col2imImages(_ columns: UnsafePointer<Float>, _ images: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry,
+                  padded: UnsafeMutablePointer<Float>) {
+    let (oh, ow, s, wp) = (g.outputHeight, g.outputWidth, g.stride, g.paddedWidth)
+    let (planeIn, planeOut) = (g.paddedHeight * wp, oh * ow)
+    let sums = g.padding == 0 ? images : padded
+    sums.update(repeating: 0, count: g.paddedCount)
+    for n in 0..<g.batch {
         for row in 0..<g.patchSize {
             let kw = row % g.kernelWidth
             let kh = (row / g.kernelWidth) % g.kernelHeight
             let c = row / (g.kernelWidth * g.kernelHeight)
-            let image = imageBase + c * g.height * g.width
+            let window = sums + (n * g.channels + c) * planeIn + kh * wp + kw
             let source = columns + row * g.patchCount + n * planeOut
-            let firstX = max(0, (g.padding - kw + g.stride - 1) / g.stride)
-            let endX = min(ow, max(firstX, (g.width + g.padding - kw + g.stride - 1) / g.stride))
             for y in 0..<oh {
-                let iy = y * g.stride - g.padding + kh
-                if iy < 0 || iy >= g.height { continue }
-                let target = image + iy * g.width - g.padding + kw
-                let from = source + y * ow
-                if g.stride == 1 {
-                    addRow(from + firstX, into: target + firstX, count: endX - firstX)
-                } else if g.stride == 2 {
-                    for x in firstX..<endX { target[x &* 2] += from[x] }
-                } else {
-                    for x in firstX..<endX { target[x * g.stride] += from[x] }
+                let to = window + y * s * wp, from = source + y * ow
+                switch s {
+                case 1: addRow(from, into: to, count: ow)
+                case 2: for x in 0..<ow { to[x &* 2] += from[x] }
+                default: for x in 0..<ow { to[x * s] += from[x] }
                 }
             }
+        }
+    }
+    guard g.padding > 0 else { return }
+    let (h, w, p) = (g.height, g.width, g.padding)
+    for plane in 0..<(g.batch * g.channels) {
+        for y in 0..<h {
+            (images + (plane * h + y) * w).update(from: padded + plane * planeIn + (y + p) * wp + p, count: w)
         }
     }
 }
@@ -111,16 +113,9 @@ func addRow(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Fl
     }
 }
 
-/// (N, C, P) -> (C, N * P): the batch-major layout of activations to the channel-major layout sgemm works in.
-func batchToChannelMajor(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int) {
-    let parts = Threads.ranges(channels)
-    Threads.parallelFor(parts.count) { chunk in
-        batchToChannelMajorRows(source, target, batch: batch, channels: parts[chunk], channelCount: channels, plane: plane)
-    }
-}
-
-/// The channels `channels` of `batchToChannelMajor`, on the calling thread; `channelCount` is the number of
-/// channels of each source image (the stride between images), whatever part of them this call copies.
+/// (N, C, P) -> (C, N * P) for the channels `channels`: the batch-major layout of activations to the channel-major
+/// layout sgemm works in; `channelCount` is the number of channels of each source image (the stride between
+/// images), whatever part of them this call copies.
 func batchToChannelMajorRows(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, batch: Int,
                              channels: Range<Int>, channelCount total: Int, plane: Int) {
     for c in channels {
@@ -130,16 +125,7 @@ func batchToChannelMajorRows(_ source: UnsafePointer<Float>, _ target: UnsafeMut
     }
 }
 
-/// (C, N * P) -> (N, C, P), adding `bias[c]` when given.
-func channelToBatchMajor(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int,
-                         bias: UnsafePointer<Float>?) {
-    let parts = Threads.ranges(batch)
-    Threads.parallelFor(parts.count) { chunk in
-        channelToBatchMajorImages(source, target, batch: batch, images: parts[chunk], channels: channels, plane: plane, bias: bias)
-    }
-}
-
-/// The images `images` of `channelToBatchMajor`, on the calling thread.
+/// (C, N * P) -> (N, C, P) for the images `images`, adding `bias[c]` when given.
 func channelToBatchMajorImages(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, batch: Int, images: Range<Int>,
                                channels: Int, plane: Int, bias: UnsafePointer<Float>?) {
     for n in images {

@@ -1,0 +1,143 @@
+import Layers
+import Tensors
+import XCTest
+
+/// The chunked convolutions (images copied with a zero border, im2col/col2im without bounds tests, several chunks
+/// of unequal size, workspaces sized for the largest chunk) against the definition, summed directly in Float64, on
+/// odd shapes (non-square images, strides 1 to 3, paddings 0 to 2, batches that split into several chunks), at 1
+/// and 2 threads: output, input gradient, weight and bias gradients.
+final class ConvolutionDefinitionTests: XCTestCase {
+    override func tearDown() { Threads.configure(1) }
+
+    /// Both layers are the same bilinear form between a "large" image (a convolution's input, a transposed
+    /// convolution's output) and a "small" one: every tap pairs small[n, s, y, x] with large[n, l, y * stride -
+    /// padding + i, x * stride - padding + j] through weight[s, l, i, j] (Conv2D's [O, C, K, K] and
+    /// ConvTranspose2D's [C_in, C_out, K, K] layouts alike).
+    private struct Form {
+        let batch, smallChannels, largeChannels, kernel, stride, padding: Int
+        let largeHeight, largeWidth, smallHeight, smallWidth: Int
+
+        func forEachTap(_ body: (_ small: Int, _ large: Int, _ weight: Int) -> Void) {
+            for n in 0..<batch {
+                for s in 0..<smallChannels {
+                    for y in 0..<smallHeight {
+                        for x in 0..<smallWidth {
+                            let small = ((n * smallChannels + s) * smallHeight + y) * smallWidth + x
+                            for l in 0..<largeChannels {
+                                for i in 0..<kernel {
+                                    let row = y * stride - padding + i
+                                    guard row >= 0 && row < largeHeight else { continue }
+                                    for j in 0..<kernel {
+                                        let column = x * stride - padding + j
+                                        guard column >= 0 && column < largeWidth else { continue }
+                                        body(small, ((n * largeChannels + l) * largeHeight + row) * largeWidth + column,
+                                             ((s * largeChannels + l) * kernel + i) * kernel + j)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func random(_ shape: [Int], _ generator: inout RandomGenerator) -> Tensor {
+        var tensor = Tensor(shape: shape)
+        generator.fillNormal(&tensor)
+        return tensor
+    }
+
+    private func assertClose(_ actual: Tensor, _ expected: [Double], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(actual.count, expected.count, what, file: file, line: line)
+        let scale = max(1, expected.map(abs).max() ?? 1)
+        let worst = zip(actual.storage, expected).map { abs(Double($0) - $1) }.max() ?? 0
+        XCTAssertLessThan(worst / scale, 2e-5, "\(what): differs from the definition by \(worst) (scale \(scale))", file: file, line: line)
+    }
+
+    func testConv2DMatchesTheDefinition() {
+        // (batch, in, out, kernel, stride, padding, height, width): the first splits into 3 chunks at 1 thread and 4
+        // at 2 (about 17 images of 144 x 418 column entries each).
+        let cases = [(40, 16, 8, 3, 1, 2, 20, 17), (9, 3, 5, 4, 2, 1, 15, 12), (7, 2, 4, 3, 3, 0, 13, 11), (5, 4, 3, 5, 2, 2, 9, 10)]
+        for threads in [1, 2] {
+            Threads.configure(threads)
+            for (batch, inputs, outputs, kernel, stride, padding, height, width) in cases {
+                let label = "Conv2D \(inputs)->\(outputs) k\(kernel) s\(stride) p\(padding) \(batch)x\(height)x\(width), \(threads) threads"
+                let layer = Conv2D(inputChannels: inputs, outputChannels: outputs, kernelSize: kernel, stride: stride, padding: padding)
+                var generator = RandomGenerator(seed: UInt64(batch * 31 + kernel))
+                layer.weight.value = random(layer.weight.value.shape, &generator)
+                layer.bias!.value = random([outputs], &generator)
+                let input = random([batch, inputs, height, width], &generator)
+                let form = Form(batch: batch, smallChannels: outputs, largeChannels: inputs, kernel: kernel, stride: stride,
+                                padding: padding, largeHeight: height, largeWidth: width,
+                                smallHeight: (height + 2 * padding - kernel) / stride + 1, smallWidth: (width + 2 * padding - kernel) / stride + 1)
+                let plane = form.smallHeight * form.smallWidth
+                layer.forward(input, mode: .training)
+                let outputGradient = random(layer.output.shape, &generator)
+                for parameter in layer.parameters { parameter.zeroGradient() }
+                layer.backward(input: input, outputGradient: outputGradient)
+
+                var output = (0..<(batch * outputs * plane)).map { Double(layer.bias!.value.storage[($0 / plane) % outputs]) }
+                var inputGradient = [Double](repeating: 0, count: input.count)
+                var weightGradient = [Double](repeating: 0, count: layer.weight.value.count)
+                let (x, w, dy) = (input.storage, layer.weight.value.storage, outputGradient.storage)
+                form.forEachTap { small, large, weight in
+                    output[small] += Double(w[weight]) * Double(x[large])
+                    inputGradient[large] += Double(w[weight]) * Double(dy[small])
+                    weightGradient[weight] += Double(dy[small]) * Double(x[large])
+                }
+                let biasGradient = (0..<outputs).map { o in
+                    (0..<batch).reduce(0.0) { sum, n in sum + (0..<plane).reduce(0.0) { $0 + Double(dy[(n * outputs + o) * plane + $1]) } }
+                }
+                assertClose(layer.output, output, "\(label): output")
+                assertClose(layer.inputGradient, inputGradient, "\(label): input gradient")
+                assertClose(layer.weight.gradient, weightGradient, "\(label): weight gradient")
+                assertClose(layer.bias!.gradient, biasGradient, "\(label): bias gradient")
+            }
+        }
+    }
+
+    func testConvTranspose2DMatchesTheDefinition() {
+        // (batch, in, out, kernel, stride, padding, height, width): the first splits into 2 chunks at 1 thread (64
+        // images of 256 x 63 entries each).
+        let cases = [(70, 6, 16, 4, 2, 1, 9, 7), (5, 4, 3, 4, 2, 1, 7, 6), (6, 3, 2, 3, 3, 0, 5, 4), (4, 2, 5, 5, 1, 2, 6, 8)]
+        for threads in [1, 2] {
+            Threads.configure(threads)
+            for (batch, inputs, outputs, kernel, stride, padding, height, width) in cases {
+                let label = "ConvTranspose2D \(inputs)->\(outputs) k\(kernel) s\(stride) p\(padding) \(batch)x\(height)x\(width), \(threads) threads"
+                let layer = ConvTranspose2D(inputChannels: inputs, outputChannels: outputs, kernelSize: kernel, stride: stride,
+                                            padding: padding)
+                var generator = RandomGenerator(seed: UInt64(batch * 17 + kernel))
+                layer.weight.value = random(layer.weight.value.shape, &generator)
+                layer.bias!.value = random([outputs], &generator)
+                let input = random([batch, inputs, height, width], &generator)
+                let (outHeight, outWidth) = ((height - 1) * stride - 2 * padding + kernel, (width - 1) * stride - 2 * padding + kernel)
+                let form = Form(batch: batch, smallChannels: inputs, largeChannels: outputs, kernel: kernel, stride: stride,
+                                padding: padding, largeHeight: outHeight, largeWidth: outWidth, smallHeight: height, smallWidth: width)
+                let plane = outHeight * outWidth
+                layer.forward(input, mode: .training)
+                XCTAssertEqual(layer.output.shape, [batch, outputs, outHeight, outWidth], label)
+                let outputGradient = random(layer.output.shape, &generator)
+                for parameter in layer.parameters { parameter.zeroGradient() }
+                layer.backward(input: input, outputGradient: outputGradient)
+
+                var output = (0..<(batch * outputs * plane)).map { Double(layer.bias!.value.storage[($0 / plane) % outputs]) }
+                var inputGradient = [Double](repeating: 0, count: input.count)
+                var weightGradient = [Double](repeating: 0, count: layer.weight.value.count)
+                let (x, w, dy) = (input.storage, layer.weight.value.storage, outputGradient.storage)
+                form.forEachTap { small, large, weight in
+                    output[large] += Double(w[weight]) * Double(x[small])
+                    inputGradient[small] += Double(w[weight]) * Double(dy[large])
+                    weightGradient[weight] += Double(x[small]) * Double(dy[large])
+                }
+                let biasGradient = (0..<outputs).map { o in
+                    (0..<batch).reduce(0.0) { sum, n in sum + (0..<plane).reduce(0.0) { $0 + Double(dy[(n * outputs + o) * plane + $1]) } }
+                }
+                assertClose(layer.output, output, "\(label): output")
+                assertClose(layer.inputGradient, inputGradient, "\(label): input gradient")
+                assertClose(layer.weight.gradient, weightGradient, "\(label): weight gradient")
+                assertClose(layer.bias!.gradient, biasGradient, "\(label): bias gradient")
+            }
+        }
+    }
+}

@@ -31,7 +31,7 @@ counts() {
             sub(/ \[[^]]*\/augbench[^]\/]*\]$/, "", name)   # the path of the profiled copy differs between runs
             total[name] += (sign == "+" ? count : -count)
         }
-        END { for (name in total) if (total[name] > 0) printf "%d %s\n", total[name], name }'
+        END { for (name in total) if (total[name] > 0) printf "%.0f %s\n", total[name], name }   # mawk: %d stops at 2^31'
 }
 
 # summarise FILE STEPS TITLE [BASE_FILE]: the two tables, counts of FILE minus BASE_FILE, divided by STEPS.
@@ -50,7 +50,7 @@ summarise() {
             sub(/^[0-9]+ /, "", name)
             kind = "other"
             if (name ~ /openblas/) kind = "matrix products (OpenBLAS: kernels and packing)"
-            else if (name ~ /im2col|col2im/) kind = "im2col / col2im"
+            else if (name ~ /im2col|col2im|padImages/) kind = "im2col / col2im (and zero borders)"
             else if (name ~ /ToChannelMajor|ToBatchMajor|addRowSums/) kind = "layout copies, bias sums"
             else if (name ~ /memset|memmove|memcpy/) kind = "memset / memcpy (libc)"
             else if (name ~ /BatchNorm/) kind = "BatchNorm"

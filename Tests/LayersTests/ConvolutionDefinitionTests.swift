@@ -55,6 +55,36 @@ final class ConvolutionDefinitionTests: XCTestCase {
         XCTAssertLessThan(worst / scale, 2e-5, "\(what): differs from the definition by \(worst) (scale \(scale))", file: file, line: line)
     }
 
+    /// Runs `layer` forward and backward (a random output gradient) and compares output, input gradient, weight and
+    /// bias gradients with the definition; `inputIsLarge` for Conv2D (its input is the form's large image).
+    private func assertMatchesDefinition(_ layer: Layer, weight: Parameter, bias: Parameter, input: Tensor, form: Form,
+                                         inputIsLarge: Bool, generator: inout RandomGenerator, _ label: String,
+                                         file: StaticString = #filePath, line: UInt = #line) {
+        layer.forward(input, mode: .training)
+        let outputGradient = random(layer.output.shape, &generator)
+        for parameter in layer.parameters { parameter.zeroGradient() }
+        layer.backward(input: input, outputGradient: outputGradient)
+
+        let channels = bias.value.count, plane = layer.output.count / (form.batch * channels)
+        var output = (0..<layer.output.count).map { Double(bias.value.storage[($0 / plane) % channels]) }
+        var inputGradient = [Double](repeating: 0, count: input.count)
+        var weightGradient = [Double](repeating: 0, count: weight.value.count)
+        let (x, w, dy) = (input.storage, weight.value.storage, outputGradient.storage)
+        form.forEachTap { small, large, tap in
+            let (from, to) = inputIsLarge ? (large, small) : (small, large)
+            output[to] += Double(w[tap]) * Double(x[from])
+            inputGradient[from] += Double(w[tap]) * Double(dy[to])
+            weightGradient[tap] += Double(dy[to]) * Double(x[from])
+        }
+        let biasGradient = (0..<channels).map { o in
+            (0..<form.batch).reduce(0.0) { sum, n in sum + (0..<plane).reduce(0.0) { $0 + Double(dy[(n * channels + o) * plane + $1]) } }
+        }
+        assertClose(layer.output, output, "\(label): output", file: file, line: line)
+        assertClose(layer.inputGradient, inputGradient, "\(label): input gradient", file: file, line: line)
+        assertClose(weight.gradient, weightGradient, "\(label): weight gradient", file: file, line: line)
+        assertClose(bias.gradient, biasGradient, "\(label): bias gradient", file: file, line: line)
+    }
+
     func testConv2DMatchesTheDefinition() {
         // (batch, in, out, kernel, stride, padding, height, width): the first splits into 3 chunks at 1 thread and 4
         // at 2 (about 17 images of 144 x 418 column entries each).
@@ -71,28 +101,8 @@ final class ConvolutionDefinitionTests: XCTestCase {
                 let form = Form(batch: batch, smallChannels: outputs, largeChannels: inputs, kernel: kernel, stride: stride,
                                 padding: padding, largeHeight: height, largeWidth: width,
                                 smallHeight: (height + 2 * padding - kernel) / stride + 1, smallWidth: (width + 2 * padding - kernel) / stride + 1)
-                let plane = form.smallHeight * form.smallWidth
-                layer.forward(input, mode: .training)
-                let outputGradient = random(layer.output.shape, &generator)
-                for parameter in layer.parameters { parameter.zeroGradient() }
-                layer.backward(input: input, outputGradient: outputGradient)
-
-                var output = (0..<(batch * outputs * plane)).map { Double(layer.bias!.value.storage[($0 / plane) % outputs]) }
-                var inputGradient = [Double](repeating: 0, count: input.count)
-                var weightGradient = [Double](repeating: 0, count: layer.weight.value.count)
-                let (x, w, dy) = (input.storage, layer.weight.value.storage, outputGradient.storage)
-                form.forEachTap { small, large, weight in
-                    output[small] += Double(w[weight]) * Double(x[large])
-                    inputGradient[large] += Double(w[weight]) * Double(dy[small])
-                    weightGradient[weight] += Double(dy[small]) * Double(x[large])
-                }
-                let biasGradient = (0..<outputs).map { o in
-                    (0..<batch).reduce(0.0) { sum, n in sum + (0..<plane).reduce(0.0) { $0 + Double(dy[(n * outputs + o) * plane + $1]) } }
-                }
-                assertClose(layer.output, output, "\(label): output")
-                assertClose(layer.inputGradient, inputGradient, "\(label): input gradient")
-                assertClose(layer.weight.gradient, weightGradient, "\(label): weight gradient")
-                assertClose(layer.bias!.gradient, biasGradient, "\(label): bias gradient")
+                assertMatchesDefinition(layer, weight: layer.weight, bias: layer.bias!, input: input, form: form, inputIsLarge: true,
+                                        generator: &generator, label)
             }
         }
     }
@@ -114,29 +124,9 @@ final class ConvolutionDefinitionTests: XCTestCase {
                 let (outHeight, outWidth) = ((height - 1) * stride - 2 * padding + kernel, (width - 1) * stride - 2 * padding + kernel)
                 let form = Form(batch: batch, smallChannels: inputs, largeChannels: outputs, kernel: kernel, stride: stride,
                                 padding: padding, largeHeight: outHeight, largeWidth: outWidth, smallHeight: height, smallWidth: width)
-                let plane = outHeight * outWidth
-                layer.forward(input, mode: .training)
+                assertMatchesDefinition(layer, weight: layer.weight, bias: layer.bias!, input: input, form: form, inputIsLarge: false,
+                                        generator: &generator, label)
                 XCTAssertEqual(layer.output.shape, [batch, outputs, outHeight, outWidth], label)
-                let outputGradient = random(layer.output.shape, &generator)
-                for parameter in layer.parameters { parameter.zeroGradient() }
-                layer.backward(input: input, outputGradient: outputGradient)
-
-                var output = (0..<(batch * outputs * plane)).map { Double(layer.bias!.value.storage[($0 / plane) % outputs]) }
-                var inputGradient = [Double](repeating: 0, count: input.count)
-                var weightGradient = [Double](repeating: 0, count: layer.weight.value.count)
-                let (x, w, dy) = (input.storage, layer.weight.value.storage, outputGradient.storage)
-                form.forEachTap { small, large, weight in
-                    output[large] += Double(w[weight]) * Double(x[small])
-                    inputGradient[small] += Double(w[weight]) * Double(dy[large])
-                    weightGradient[weight] += Double(x[small]) * Double(dy[large])
-                }
-                let biasGradient = (0..<outputs).map { o in
-                    (0..<batch).reduce(0.0) { sum, n in sum + (0..<plane).reduce(0.0) { $0 + Double(dy[(n * outputs + o) * plane + $1]) } }
-                }
-                assertClose(layer.output, output, "\(label): output")
-                assertClose(layer.inputGradient, inputGradient, "\(label): input gradient")
-                assertClose(layer.weight.gradient, weightGradient, "\(label): weight gradient")
-                assertClose(layer.bias!.gradient, biasGradient, "\(label): bias gradient")
             }
         }
     }

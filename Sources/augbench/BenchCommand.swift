@@ -22,10 +22,10 @@ struct BenchCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Seconds to time each workload (after 3 warm-up runs; 0-3600).")
+    @Option(help: "Seconds to time each workload, after the warm-up runs (0-3600; 0 times none).")
     var seconds = 4.0
 
-    @Option(name: .customLong("warm-up"), help: "Untimed runs of each workload before timing (0-100; 'Benchmarks/profile.sh' runs one under callgrind with --seconds 0).")
+    @Option(name: .customLong("warm-up"), help: "Untimed runs of each workload before timing (0-100; Benchmarks/profile.sh counts 1 and 3 of them under callgrind, with --seconds 0).")
     var warmUp = 3
 
     @Option(help: "Run only the workloads whose name contains this text.")

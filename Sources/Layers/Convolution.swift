@@ -100,9 +100,9 @@ public final class Conv2D: Layer {
                         let (x, y, w) = (xBuffer.baseAddress!, yBuffer.baseAddress!, wBuffer.baseAddress!)
                         Threads.parallelFor(threads.count) { thread in
                             let space = workspaces[thread]
-                            space.reserve(for: makeGeometry([largest, g.channels, g.height, g.width]), productRows: outputChannels)
+                            space.reserve(for: g.withBatch(largest), productRows: outputChannels)
                             for images in chunks[threads[thread]] {
-                                let cg = makeGeometry([images.count, g.channels, g.height, g.width])
+                                let cg = g.withBatch(images.count)
                                 space.columns.withUnsafeMutableBufferPointer { cols in
                                     im2colRows(padded: space.imagesForColumns(x + images.lowerBound * imageSize, cg), cols.baseAddress!, cg,
                                                rows: 0..<cg.patchSize)
@@ -163,9 +163,9 @@ public final class Conv2D: Layer {
                             if wantsParameters {
                                 space.clearGradients(weightCount: outputChannels * g.patchSize, biasCount: hasBias ? outputChannels : 0)
                             }
-                            space.reserve(for: makeGeometry([largest, g.channels, g.height, g.width]), productRows: outputChannels)
+                            space.reserve(for: g.withBatch(largest), productRows: outputChannels)
                             for images in chunks[threads[thread]] {
-                                let cg = makeGeometry([images.count, g.channels, g.height, g.width])
+                                let cg = g.withBatch(images.count)
                                 space.columns.withUnsafeMutableBufferPointer { colsBuffer in
                                     space.product.withUnsafeMutableBufferPointer { pBuffer in
                                         let (cols, p) = (colsBuffer.baseAddress!, pBuffer.baseAddress!)

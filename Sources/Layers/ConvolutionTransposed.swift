@@ -81,9 +81,9 @@ public final class ConvTranspose2D: Layer {
                     let (x, wt, y) = (xBuffer.baseAddress!, wBuffer.baseAddress!, yBuffer.baseAddress!)
                     Threads.parallelFor(chunking.threads.count) { thread in
                         let space = workspaces[thread]
-                        space.reserve(for: chunkGeometry(g, images: chunking.largest), productRows: channelsIn)
+                        space.reserve(for: g.withBatch(chunking.largest), productRows: channelsIn)
                         for images in chunking.chunks[chunking.threads[thread]] {
-                            let cg = chunkGeometry(g, images: images.count)
+                            let cg = g.withBatch(images.count)
                             space.product.withUnsafeMutableBufferPointer { xcBuffer in
                                 space.columns.withUnsafeMutableBufferPointer { colsBuffer in
                                     let (xc, cols) = (xcBuffer.baseAddress!, colsBuffer.baseAddress!)
@@ -101,12 +101,6 @@ public final class ConvTranspose2D: Layer {
             }
         }
         addBias(n: n, plane: outPlane)
-    }
-
-    /// The geometry `g` for a chunk of `images` images.
-    private func chunkGeometry(_ g: ConvolutionGeometry, images: Int) -> ConvolutionGeometry {
-        ConvolutionGeometry(batch: images, channels: g.channels, height: g.height, width: g.width, kernelHeight: g.kernelHeight,
-                            kernelWidth: g.kernelWidth, stride: g.stride, padding: g.padding)
     }
 
     /// A 1 x 1 input without padding and with stride 1 (a DCGAN generator's first layer, from the latent vector).
@@ -180,10 +174,10 @@ public final class ConvTranspose2D: Layer {
                         let (x, dy, wt, dx) = (xBuffer.baseAddress!, dyBuffer.baseAddress!, wBuffer.baseAddress!, dxBuffer.baseAddress)
                         Threads.parallelFor(chunking.threads.count) { thread in
                             let space = workspaces[thread]
-                            space.reserve(for: chunkGeometry(g, images: chunking.largest), productRows: channelsIn)
+                            space.reserve(for: g.withBatch(chunking.largest), productRows: channelsIn)
                             if wantsParameters { space.clearGradients(weightCount: channelsIn * patchSize, biasCount: 0) }
                             for images in chunking.chunks[chunking.threads[thread]] {
-                                let cg = chunkGeometry(g, images: images.count)
+                                let cg = g.withBatch(images.count)
                                 space.product.withUnsafeMutableBufferPointer { pBuffer in
                                     space.columns.withUnsafeMutableBufferPointer { colsBuffer in
                                         let (p, cols) = (pBuffer.baseAddress!, colsBuffer.baseAddress!)

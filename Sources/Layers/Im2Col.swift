@@ -19,6 +19,12 @@ extension ConvolutionGeometry {
     var paddedWidth: Int { width + 2 * padding }
     /// Floats of a batch of padded images: batch * channels * padded plane.
     var paddedCount: Int { batch * channels * paddedHeight * paddedWidth }
+
+    /// The same geometry for a batch of `images` images (a chunk of this batch).
+    func withBatch(_ images: Int) -> ConvolutionGeometry {
+        ConvolutionGeometry(batch: images, channels: channels, height: height, width: width, kernelHeight: kernelHeight,
+                            kernelWidth: kernelWidth, stride: stride, padding: padding)
+    }
 }
 
 /// Copies `g`'s batch of images into `padded` with `g.padding` zeros around every plane, so that every window

@@ -56,6 +56,21 @@ public enum BLAS {
                     alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
+    /// C (n x n) = alpha * A^T A + beta * C for A stored k x n row-major (a Gram matrix: covariances), in the
+    /// upper triangle only: half the products of `dgemm` on the same operands. Call `mirrorUpperTriangle`
+    /// for the full matrix.
+    @inlinable
+    public static func dsyrkTransposed(n: Int, k: Int, alpha: Double = 1, a: UnsafePointer<Double>, lda: Int,
+                                       beta: Double = 0, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, blasint(n), blasint(k), alpha, a, blasint(lda), beta, c,
+                    blasint(ldc))
+    }
+
+    /// Copies the upper triangle of a symmetric n x n row-major matrix into its lower triangle.
+    public static func mirrorUpperTriangle(_ c: UnsafeMutablePointer<Double>, n: Int, ldc: Int) {
+        for i in 0..<n { for j in 0..<i { c[i * ldc + j] = c[j * ldc + i] } }
+    }
+
     /// y (m) = alpha * op(A) * x + beta * y, with A stored m x n row-major.
     @inlinable
     public static func sgemv(_ transA: Transpose, m: Int, n: Int, alpha: Float = 1,

@@ -69,6 +69,26 @@ final class MetricTests: XCTestCase {
         XCTAssertEqual(try FrechetDistance.compute(base, shifted), expected, accuracy: 1e-6)
     }
 
+    /// The covariance (a symmetric rank-k update, upper triangle mirrored) against its definition in Float64, as
+    /// `np.cov(x, rowvar=False)`: odd sizes, a constant feature (zero variance), a large offset.
+    func testStatisticsMatchTheDefinition() throws {
+        for (n, d) in [(2, 1), (37, 5), (301, 19)] {
+            var x = randomTensor([n, d], seed: UInt64(n))
+            for row in 0..<n { x[row, 0] = 3; if d > 2 { x[row, 2] += 1000 } }
+            let statistics = try FeatureStatistics(features: x)
+            let values = (0..<n).map { row in (0..<d).map { Double(x[row, $0]) } }
+            let mean = (0..<d).map { j in values.reduce(0) { $0 + $1[j] } / Double(n) }
+            for j in 0..<d { XCTAssertEqual(statistics.mean[j], mean[j], accuracy: 1e-12 * max(1, abs(mean[j]))) }
+            for i in 0..<d {
+                for j in 0..<d {
+                    let definition = values.reduce(0) { $0 + ($1[i] - mean[i]) * ($1[j] - mean[j]) } / Double(n - 1)
+                    XCTAssertEqual(statistics.covariance[i * d + j], definition, accuracy: 1e-10, "n \(n) d \(d) [\(i), \(j)]")
+                    XCTAssertEqual(statistics.covariance[i * d + j], statistics.covariance[j * d + i])
+                }
+            }
+        }
+    }
+
     func testKernelDistanceIsUnbiasedOnOneDistribution() throws {
         let a = randomTensor([2000, 8], seed: 2), b = randomTensor([2000, 8], seed: 3)
         let kid = try KernelDistance.compute(a, b, subsets: 50, subsetSize: 200, seed: 4)
@@ -85,6 +105,11 @@ final class MetricTests: XCTestCase {
         var bad = randomTensor([5, 4], seed: 3)
         bad[2, 1] = .nan
         assertThrowsMessage(["NaN"]) { try FrechetDistance.compute(bad, randomTensor([5, 4], seed: 2)) }
+        for infinity: Float in [.infinity, -.infinity] {
+            var infinite = randomTensor([5, 4], seed: 3)
+            infinite[4, 3] = infinity
+            assertThrowsMessage(["infinity"]) { try FeatureStatistics(features: infinite) }
+        }
         assertThrowsMessage(["dimensions differ"]) { try FrechetDistance.compute(randomTensor([5, 4], seed: 1), randomTensor([5, 3], seed: 2)) }
         assertThrowsMessage(["more than k samples"]) {
             try ManifoldMetrics.compute(real: randomTensor([4, 2], seed: 1), generated: randomTensor([9, 2], seed: 2))

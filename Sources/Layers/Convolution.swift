@@ -107,12 +107,9 @@ public final class Conv2D: Layer {
                                     im2colRows(padded: space.imagesForColumns(x + images.lowerBound * imageSize, cg), cols.baseAddress!, cg,
                                                rows: 0..<cg.patchSize)
                                     space.product.withUnsafeMutableBufferPointer { p in
-                                        BLAS.sgemm(.none, .none, m: outputChannels, n: cg.patchCount, k: cg.patchSize,
-                                                   a: w, lda: cg.patchSize, b: cols.baseAddress!, ldb: cg.patchCount,
-                                                   c: p.baseAddress!, ldc: cg.patchCount)
-                                        channelToBatchMajorImages(p.baseAddress!, y + images.lowerBound * outputChannels * plane,
-                                                                  batch: images.count, images: 0..<images.count,
-                                                                  channels: outputChannels, plane: plane, bias: biasPointer)
+                                        productIntoImages(w, cols.baseAddress!, y + images.lowerBound * outputChannels * plane,
+                                                          rows: outputChannels, k: cg.patchSize, plane: plane, imageCount: images.count,
+                                                          bias: biasPointer, scratch: p.baseAddress!)
                                     }
                                 }
                             }

@@ -194,11 +194,10 @@ public final class ConvTranspose2D: Layer {
                                             }
                                         }
                                         guard wantsInput, let dx else { return }
-                                        // dX (C, chunk * H * W) = W (C, O*K*K) x columns, laid out as NCHW.
-                                        BLAS.sgemm(.none, .none, m: channelsIn, n: cg.patchCount, k: patchSize,
-                                                   a: wt, lda: patchSize, b: cols, ldb: cg.patchCount, c: p, ldc: cg.patchCount)
-                                        channelToBatchMajorImages(p, dx + images.lowerBound * channelsIn * plane, batch: images.count,
-                                                                  images: 0..<images.count, channels: channelsIn, plane: plane, bias: nil)
+                                        // dX_n (C, H * W) = W (C, O*K*K) x columns of image n, straight into NCHW.
+                                        productIntoImages(wt, cols, dx + images.lowerBound * channelsIn * plane, rows: channelsIn,
+                                                          k: patchSize, plane: plane, imageCount: images.count, bias: nil,
+                                                          scratch: p)
                                     }
                                 }
                             }

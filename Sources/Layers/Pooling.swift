@@ -2,16 +2,18 @@ import Tensors
 
 /// Max pooling over k x k windows (stride defaults to k, no padding, floor mode), NCHW.
 ///
-/// Forward records the position of each maximum (the first one on ties, as PyTorch does); backward routes each
-/// output gradient to that position.
+/// Forward in training mode records the position of each maximum (the first one on ties, as PyTorch does);
+/// backward routes each output gradient to that position. Evaluation mode records none (feature extraction writes
+/// a quarter of its activations' size less), so backward needs a training-mode forward.
 public final class MaxPool2D: Layer {
     public let kernelSize: Int
     public let stride: Int
     public private(set) var output = Tensor(shape: [0])
     public private(set) var inputGradient = Tensor(shape: [0])
     public var computesInputGradient = true
-    /// Flat input index of each output's maximum.
+    /// Flat input index of each output's maximum (training mode).
     private var argmax: [Int32] = []
+    private var argmaxIsCurrent = false
 
     public init(kernelSize: Int, stride: Int? = nil) {
         self.kernelSize = kernelSize
@@ -23,7 +25,9 @@ public final class MaxPool2D: Layer {
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let oh = (h - kernelSize) / stride + 1, ow = (w - kernelSize) / stride + 1
         output.reuse(shape: [n, c, oh, ow])
-        if argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
+        let records = mode == .training
+        if records && argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
+        argmaxIsCurrent = records
         let (k, s) = (kernelSize, stride)
         input.withUnsafeBufferPointer { x in
             output.withUnsafeMutableBufferPointer { y in
@@ -33,7 +37,8 @@ public final class MaxPool2D: Layer {
                         for plane in planes[chunk] {
                             let inBase = plane * h * w, outBase = plane * oh * ow
                             if k == 2 && s == 2 {
-                                maxPool2x2(x.baseAddress! + inBase, y.baseAddress! + outBase, arg.baseAddress! + outBase,
+                                maxPool2x2(x.baseAddress! + inBase, y.baseAddress! + outBase,
+                                           records ? arg.baseAddress! + outBase : nil,
                                            inBase: inBase, width: w, outputHeight: oh, outputWidth: ow)
                                 continue
                             }
@@ -52,7 +57,7 @@ public final class MaxPool2D: Layer {
                                         }
                                     }
                                     y[outBase + oy * ow + ox] = best
-                                    arg[outBase + oy * ow + ox] = Int32(bestIndex)
+                                    if records { arg[outBase + oy * ow + ox] = Int32(bestIndex) }
                                 }
                             }
                         }
@@ -64,6 +69,7 @@ public final class MaxPool2D: Layer {
 
     public func backward(input: Tensor, outputGradient: Tensor) {
         guard computesInputGradient else { return }
+        requireShape(argmaxIsCurrent, "MaxPool2D", "backward needs a forward in training mode (evaluation records no maxima)")
         inputGradient.reuse(shape: input.shape)
         inputGradient.fill(0)
         outputGradient.withUnsafeBufferPointer { dy in
@@ -135,35 +141,66 @@ public final class AvgPool2D: Layer {
 }
 
 
-/// The classifier's 2 x 2, stride 2 case on one plane. A plain function of raw pointers and integers, so
-/// everything stays in registers, and selects instead of branches: after a ReLU, ties between zeros are common
-/// and would make every branch unpredictable. First maximum wins ties; NaN propagates (as in PyTorch).
+/// The classifier's 2 x 2, stride 2 case on one plane, with the position of each maximum when `argmax` is given.
+/// Four outputs at a time: eight floats of the top and of the bottom row, split into even and odd columns, compared
+/// in the scalar order (top left, top right, bottom left, bottom right) with selects, not branches (after a ReLU, ties
+/// between zeros are common). A row's last four outputs are computed again when its width is not a multiple of 4
+/// (the same values, stored twice). First maximum wins ties; NaN propagates (as in PyTorch).
 @inline(never)
 private func maxPool2x2(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                        _ argmax: UnsafeMutablePointer<Int32>, inBase: Int, width: Int, outputHeight: Int, outputWidth: Int) {
+                        _ argmax: UnsafeMutablePointer<Int32>?, inBase: Int, width: Int, outputHeight: Int, outputWidth: Int) {
+    guard outputWidth >= 4 else {
+        maxPool2x2Scalar(input, output, argmax, inBase: inBase, width: width, outputHeight: outputHeight, outputWidth: outputWidth)
+        return
+    }
+    let rowOffset = SIMD4<Int32>(repeating: Int32(truncatingIfNeeded: width))
+    let columnOffsets = SIMD4<Int32>(0, 2, 4, 6)
     for oy in 0..<outputHeight {
         let top = input + 2 * oy * width, bottom = top + width
         let topIndex = Int32(truncatingIfNeeded: inBase + 2 * oy * width)
-        let bottomIndex = topIndex &+ Int32(truncatingIfNeeded: width)
-        let out = output + oy * outputWidth, arg = argmax + oy * outputWidth
+        var ox = 0
+        while ox < outputWidth {
+            let first = min(ox, outputWidth - 4)
+            let upper = UnsafeRawPointer(top + 2 * first).loadUnaligned(as: SIMD8<Float>.self)
+            let lower = UnsafeRawPointer(bottom + 2 * first).loadUnaligned(as: SIMD8<Float>.self)
+            var best = upper.evenHalf, offset = SIMD4<Int32>()
+            func consider(_ candidate: SIMD4<Float>, _ candidateOffset: SIMD4<Int32>) {
+                let take = (candidate .> best) .| (candidate .!= candidate)
+                best.replace(with: candidate, where: take)
+                offset.replace(with: candidateOffset, where: take)
+            }
+            consider(upper.oddHalf, SIMD4<Int32>(repeating: 1))
+            consider(lower.evenHalf, rowOffset)
+            consider(lower.oddHalf, rowOffset &+ 1)
+            UnsafeMutableRawPointer(output + oy * outputWidth + first).storeBytes(of: best, as: SIMD4<Float>.self)
+            if let argmax {
+                let index = SIMD4<Int32>(repeating: topIndex &+ Int32(truncatingIfNeeded: 2 * first)) &+ columnOffsets &+ offset
+                UnsafeMutableRawPointer(argmax + oy * outputWidth + first).storeBytes(of: index, as: SIMD4<Int32>.self)
+            }
+            ox = first + 4
+        }
+    }
+}
+
+/// `maxPool2x2` one output at a time, for rows of fewer than four outputs.
+private func maxPool2x2Scalar(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                              _ argmax: UnsafeMutablePointer<Int32>?, inBase: Int, width: Int, outputHeight: Int, outputWidth: Int) {
+    for oy in 0..<outputHeight {
+        let top = input + 2 * oy * width, bottom = top + width
+        let topIndex = Int32(truncatingIfNeeded: inBase + 2 * oy * width)
         for ox in 0..<outputWidth {
             let column = 2 * ox
-            let offset = Int32(truncatingIfNeeded: column)
-            var best = top[column], bestIndex = topIndex &+ offset
-            var v = top[column + 1]
-            var take = v > best || v.isNaN
-            best = take ? v : best
-            bestIndex = take ? topIndex &+ offset &+ 1 : bestIndex
-            v = bottom[column]
-            take = v > best || v.isNaN
-            best = take ? v : best
-            bestIndex = take ? bottomIndex &+ offset : bestIndex
-            v = bottom[column + 1]
-            take = v > best || v.isNaN
-            best = take ? v : best
-            bestIndex = take ? bottomIndex &+ offset &+ 1 : bestIndex
-            out[ox] = best
-            arg[ox] = bestIndex
+            var best = top[column], offset: Int32 = 0
+            func consider(_ candidate: Float, _ candidateOffset: Int) {
+                guard candidate > best || candidate.isNaN else { return }
+                best = candidate
+                offset = Int32(truncatingIfNeeded: candidateOffset)
+            }
+            consider(top[column + 1], 1)
+            consider(bottom[column], width)
+            consider(bottom[column + 1], width + 1)
+            output[oy * outputWidth + ox] = best
+            argmax?[oy * outputWidth + ox] = topIndex &+ Int32(truncatingIfNeeded: column) &+ offset
         }
     }
 }

@@ -71,59 +71,13 @@ public final class MaxPool2D: Layer {
         guard computesInputGradient else { return }
         requireShape(argmaxIsCurrent, "MaxPool2D", "backward needs a forward in training mode (evaluation records no maxima)")
         inputGradient.reuse(shape: input.shape)
-        guard kernelSize == stride else {
-            // Overlapping windows: an input can be the maximum of several, so gradients are summed into zeros.
-            inputGradient.fill(0)
-            outputGradient.withUnsafeBufferPointer { dy in
-                argmax.withUnsafeBufferPointer { arg in
-                    inputGradient.withUnsafeMutableBufferPointer { dx in
-                        for i in 0..<dy.count { dx[Int(arg[i])] += dy[i] }
-                    }
-                }
-            }
-            return
-        }
-        let (h, w) = (input.shape[2], input.shape[3])
-        let (oh, ow) = (output.shape[2], output.shape[3])
+        inputGradient.fill(0)
         outputGradient.withUnsafeBufferPointer { dy in
             argmax.withUnsafeBufferPointer { arg in
                 inputGradient.withUnsafeMutableBufferPointer { dx in
-                    let planes = Threads.ranges(input.shape[0] * input.shape[1])
-                    Threads.parallelFor(planes.count) { chunk in
-                        for plane in planes[chunk] {
-                            tiledMaxPoolBackward(dy.baseAddress! + plane * oh * ow, arg.baseAddress! + plane * oh * ow,
-                                                 dx.baseAddress! + plane * h * w, inBase: plane * h * w, kernelSize: kernelSize,
-                                                 height: h, width: w, outputHeight: oh, outputWidth: ow)
-                        }
-                    }
+                    for i in 0..<dy.count { dx[Int(arg[i])] += dy[i] }
                 }
             }
-        }
-    }
-}
-
-/// Backward of max pooling with windows that tile the plane (stride = kernel size) in one pass over the input
-/// gradient: each input is in at most one window, so it gets that window's output gradient if it was the maximum,
-/// else zero (no clearing pass, no scattered additions). `0 + g` keeps the sum of the scatter form, bit for bit
-/// (-0 becomes +0). Rows and columns past the last window get zeros.
-private func tiledMaxPoolBackward(_ dy: UnsafePointer<Float>, _ argmax: UnsafePointer<Int32>, _ dx: UnsafeMutablePointer<Float>,
-                                  inBase: Int, kernelSize k: Int, height: Int, width: Int, outputHeight: Int, outputWidth: Int) {
-    let covered = outputWidth * k
-    for y in 0..<height {
-        let row = dx + y * width
-        let oy = y / k
-        if oy < outputHeight {
-            let rowIndex = Int32(truncatingIfNeeded: inBase + y * width)
-            for ox in 0..<outputWidth {
-                let g = dy[oy * outputWidth + ox], chosen = argmax[oy * outputWidth + ox]
-                for kx in 0..<k {
-                    let index = rowIndex &+ Int32(truncatingIfNeeded: ox * k + kx)
-                    row[ox * k + kx] = index == chosen ? 0 + g : 0
-                }
-            }
-            if covered < width { (row + covered).update(repeating: 0, count: width - covered) }
-        } else {
-            row.update(repeating: 0, count: width)
         }
     }
 }

@@ -4,9 +4,9 @@ import TestSupport
 import XCTest
 
 /// Max pooling with tiling windows against the definition: the 2 x 2 kernel (four outputs at a time, a row's last
-/// four again when its width is not a multiple of 4, one at a time below four) and 3 x 3, both with the one-pass
-/// backward, rows and columns past the last window included: values drawn from a few levels so that ties are common,
-/// NaNs in some windows, widths on every path, both modes.
+/// four again when its width is not a multiple of 4, one at a time below four) and 3 x 3, backward included (into a
+/// reused buffer, rows and columns past the last window too): values drawn from a few levels so that ties are
+/// common, NaNs in some windows, widths on every path, both modes.
 final class MaxPoolDefinitionTests: XCTestCase {
     func testTiledPoolingMatchesTheDefinitionWithTiesAndNaN() {
         for (k, height, width) in [(2, 2, 2), (2, 4, 6), (2, 5, 7), (2, 6, 8), (2, 3, 9), (2, 4, 13), (2, 28, 28), (2, 14, 14),

@@ -137,8 +137,8 @@ func batchToChannelMajorRows(_ source: UnsafePointer<Float>, _ target: UnsafeMut
 /// With planes of at least `imageProductMinimumPlane` entries, one product per image writes straight into its
 /// plane: no copy, and with a bias no clearing of C by OpenBLAS (the plane starts as the bias, beta is 1). Smaller
 /// planes make skinny products that repack A for every image (DCGAN's 7 x 7 layers ran 15% slower so), so they
-/// take one product for the chunk into `scratch` (rows x images * P) and a copy. Each entry is the same dot
-/// product over k either way.
+/// take one product for the chunk into `scratch` (rows x images * P) and a copy. Same shapes and arithmetic
+/// either way: each entry a dot product over k.
 func productIntoImages(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ images: UnsafeMutablePointer<Float>,
                        rows: Int, k: Int, plane: Int, imageCount: Int, bias: UnsafePointer<Float>?,
                        scratch: UnsafeMutablePointer<Float>) {

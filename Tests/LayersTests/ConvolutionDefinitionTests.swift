@@ -87,7 +87,8 @@ final class ConvolutionDefinitionTests: XCTestCase {
 
     func testConv2DMatchesTheDefinition() {
         // (batch, in, out, kernel, stride, padding, height, width): the first splits into 3 chunks at 1 thread and 4
-        // at 2 (about 17 images of 144 x 418 column entries each).
+        // at 2 (about 17 images of 144 x 418 column entries each); its output planes of 418 pixels are multiplied
+        // image by image (`productIntoImages`), the others' per chunk.
         let cases = [(40, 16, 8, 3, 1, 2, 20, 17), (9, 3, 5, 4, 2, 1, 15, 12), (7, 2, 4, 3, 3, 0, 13, 11), (5, 4, 3, 5, 2, 2, 9, 10)]
         for threads in [1, 2] {
             Threads.configure(threads)
@@ -109,8 +110,10 @@ final class ConvolutionDefinitionTests: XCTestCase {
 
     func testConvTranspose2DMatchesTheDefinition() {
         // (batch, in, out, kernel, stride, padding, height, width): the first splits into 2 chunks at 1 thread (64
-        // images of 256 x 63 entries each).
-        let cases = [(70, 6, 16, 4, 2, 1, 9, 7), (5, 4, 3, 4, 2, 1, 7, 6), (6, 3, 2, 3, 3, 0, 5, 4), (4, 2, 5, 5, 1, 2, 6, 8)]
+        // images of 256 x 63 entries each); the last has input planes of 132 pixels, so its input gradient is
+        // multiplied image by image (`productIntoImages`), the others' per chunk.
+        let cases = [(70, 6, 16, 4, 2, 1, 9, 7), (5, 4, 3, 4, 2, 1, 7, 6), (6, 3, 2, 3, 3, 0, 5, 4), (4, 2, 5, 5, 1, 2, 6, 8),
+                     (3, 4, 2, 4, 2, 1, 12, 11)]
         for threads in [1, 2] {
             Threads.configure(threads)
             for (batch, inputs, outputs, kernel, stride, padding, height, width) in cases {

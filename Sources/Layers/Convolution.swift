@@ -3,7 +3,8 @@ import Tensors
 /// 2-D convolution over NCHW batches: out[n, o] = bias[o] + sum_c weight[o, c] (*) input[n, c].
 ///
 /// The batch is processed in chunks of images whose column matrix stays in cache (`ConvolutionChunks`): im2col
-/// of the chunk, one sgemm weight (O, C*KH*KW) x columns, then the product laid out as NCHW. Threads take
+/// of the chunk (`unfold`, patch-major for strides above 1: `ColumnLayout`), one sgemm weight (O, C*KH*KW) x
+/// columns, then the product laid out as NCHW. Threads take
 /// contiguous runs of chunks. Backward recomputes each chunk's columns instead of keeping the
 /// whole batch's (29 MB for the classifier's second layer); each thread accumulates its own weight gradient,
 /// and the threads' parts are added in a fixed order, so results are bit-identical for a given thread count.
@@ -104,12 +105,10 @@ public final class Conv2D: Layer {
                             for images in chunks[threads[thread]] {
                                 let cg = g.withBatch(images.count)
                                 space.columns.withUnsafeMutableBufferPointer { cols in
-                                    im2colRows(padded: space.imagesForColumns(x + images.lowerBound * imageSize, cg), cols.baseAddress!, cg,
-                                               rows: 0..<cg.patchSize)
+                                    unfold(padded: space.imagesForColumns(x + images.lowerBound * imageSize, cg), into: cols.baseAddress!, cg)
                                     space.product.withUnsafeMutableBufferPointer { p in
-                                        productIntoImages(w, cols.baseAddress!, y + images.lowerBound * outputChannels * plane,
-                                                          rows: outputChannels, k: cg.patchSize, plane: plane, imageCount: images.count,
-                                                          bias: biasPointer, scratch: p.baseAddress!)
+                                        productIntoImages(w, columns: cols.baseAddress!, cg, y + images.lowerBound * outputChannels * plane,
+                                                          rows: outputChannels, bias: biasPointer, scratch: p.baseAddress!)
                                     }
                                 }
                             }
@@ -171,13 +170,10 @@ public final class Conv2D: Layer {
                                                                 batch: images.count, channels: 0..<outputChannels,
                                                                 channelCount: outputChannels, plane: plane)
                                         if wantsParameters {
-                                            im2colRows(padded: space.imagesForColumns(x + images.lowerBound * imageSize, cg), cols, cg,
-                                                       rows: 0..<cg.patchSize)
+                                            unfold(padded: space.imagesForColumns(x + images.lowerBound * imageSize, cg), into: cols, cg)
                                             space.weightGradient.withUnsafeMutableBufferPointer { dw in
                                                 // dW (O, CKK) += dY (O, NP) x columns^T (NP, CKK)
-                                                BLAS.sgemm(.none, .transposed, m: outputChannels, n: cg.patchSize, k: cg.patchCount,
-                                                           a: p, lda: cg.patchCount, b: cols, ldb: cg.patchCount,
-                                                           beta: 1, c: dw.baseAddress!, ldc: cg.patchSize)
+                                                addProduct(p, rows: outputChannels, timesTransposed: cols, cg, into: dw.baseAddress!)
                                             }
                                             if hasBias {
                                                 space.biasGradient.withUnsafeMutableBufferPointer { db in
@@ -187,10 +183,8 @@ public final class Conv2D: Layer {
                                         }
                                         guard wantsInput, let dx else { return }
                                         // dColumns (CKK, NP) = W^T (CKK, O) x dY (O, NP), folded back onto the chunk's images.
-                                        BLAS.sgemm(.transposed, .none, m: cg.patchSize, n: cg.patchCount, k: outputChannels,
-                                                   a: w, lda: cg.patchSize, b: p, ldb: cg.patchCount,
-                                                   c: cols, ldc: cg.patchCount)
-                                        col2imImages(cols, dx + images.lowerBound * imageSize, cg, padded: space.padded)
+                                        columnsFromProduct(w, transposedTimes: p, rows: outputChannels, cg, into: cols)
+                                        fold(cols, into: dx + images.lowerBound * imageSize, cg, padded: space.padded)
                                     }
                                 }
                             }

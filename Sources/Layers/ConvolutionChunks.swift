@@ -53,7 +53,7 @@ final class ConvolutionWorkspace {
         }
     }
 
-    /// A chunk's images as `im2colRows` reads them: copied with their zero border when `g` pads, else as they are.
+    /// A chunk's images as `unfold` reads them: copied with their zero border when `g` pads, else as they are.
     func imagesForColumns(_ images: UnsafePointer<Float>, _ g: ConvolutionGeometry) -> UnsafePointer<Float> {
         guard g.padding > 0 else { return images }
         padImages(images, padded, g)

@@ -90,9 +90,8 @@ public final class ConvTranspose2D: Layer {
                                     // The chunk's input as (C, chunk * H * W); columns = W^T x that, folded onto the output.
                                     batchToChannelMajorRows(x + images.lowerBound * channelsIn * plane, xc, batch: images.count,
                                                             channels: 0..<channelsIn, channelCount: channelsIn, plane: plane)
-                                    BLAS.sgemm(.transposed, .none, m: patchSize, n: cg.patchCount, k: channelsIn,
-                                               a: wt, lda: patchSize, b: xc, ldb: cg.patchCount, c: cols, ldc: cg.patchCount)
-                                    col2imImages(cols, y + images.lowerBound * channelsOut * outPlane, cg, padded: space.padded)
+                                    columnsFromProduct(wt, transposedTimes: xc, rows: channelsIn, cg, into: cols)
+                                    fold(cols, into: y + images.lowerBound * channelsOut * outPlane, cg, padded: space.padded)
                                 }
                             }
                         }
@@ -181,23 +180,19 @@ public final class ConvTranspose2D: Layer {
                                 space.product.withUnsafeMutableBufferPointer { pBuffer in
                                     space.columns.withUnsafeMutableBufferPointer { colsBuffer in
                                         let (p, cols) = (pBuffer.baseAddress!, colsBuffer.baseAddress!)
-                                        im2colRows(padded: space.imagesForColumns(dy + images.lowerBound * channelsOut * outPlane, cg), cols, cg,
-                                                   rows: 0..<patchSize)
+                                        unfold(padded: space.imagesForColumns(dy + images.lowerBound * channelsOut * outPlane, cg), into: cols, cg)
                                         if wantsParameters {
                                             // dW (C, O*K*K) += X (C, chunk * H * W) x columns^T
                                             batchToChannelMajorRows(x + images.lowerBound * channelsIn * plane, p, batch: images.count,
                                                                     channels: 0..<channelsIn, channelCount: channelsIn, plane: plane)
                                             space.weightGradient.withUnsafeMutableBufferPointer { dw in
-                                                BLAS.sgemm(.none, .transposed, m: channelsIn, n: patchSize, k: cg.patchCount,
-                                                           a: p, lda: cg.patchCount, b: cols, ldb: cg.patchCount,
-                                                           beta: 1, c: dw.baseAddress!, ldc: patchSize)
+                                                addProduct(p, rows: channelsIn, timesTransposed: cols, cg, into: dw.baseAddress!)
                                             }
                                         }
                                         guard wantsInput, let dx else { return }
                                         // dX_n (C, H * W) = W (C, O*K*K) x columns of image n, straight into NCHW.
-                                        productIntoImages(wt, cols, dx + images.lowerBound * channelsIn * plane, rows: channelsIn,
-                                                          k: patchSize, plane: plane, imageCount: images.count, bias: nil,
-                                                          scratch: p)
+                                        productIntoImages(wt, columns: cols, cg, dx + images.lowerBound * channelsIn * plane,
+                                                          rows: channelsIn, bias: nil, scratch: p)
                                     }
                                 }
                             }

@@ -44,16 +44,56 @@ func padImages(_ images: UnsafePointer<Float>, _ padded: UnsafeMutablePointer<Fl
     }
 }
 
-/// Unfolds input patches into a column matrix: columns (patchSize, patchCount), where row (c, kh, kw) and column
-/// (n, oh, ow) hold input[n, c, oh * stride - padding + kh, ow * stride - padding + kw] (zero outside the image).
-/// A convolution is then one sgemm: weight (O, patchSize) x columns.
+/// How a chunk's column matrix is laid out. Entry-major, (patchSize, patchCount): a row per (channel, kernel row,
+/// kernel column), filled one output row at a time, a contiguous copy when the stride is 1. Patch-major,
+/// (patchCount, patchSize): a row per output pixel, filled one kernel row at a time. With a stride above 1 an
+/// entry-major row is a gather of single floats; a patch-major row is contiguous copies of KW floats (one four-float
+/// load and store for the 4 x 4 kernels of DCGAN's layers), so strided convolutions take that layout. Both hold the
+/// same entries; the products read them transposed or not.
+enum ColumnLayout { case entryMajor, patchMajor }
+
+extension ConvolutionGeometry {
+    var columnLayout: ColumnLayout { stride > 1 ? .patchMajor : .entryMajor }
+}
+
+/// Unfolds input patches into `g`'s column matrix (im2col), in `g.columnLayout`: the entry of (channel c, kernel
+/// row kh, kernel column kw) and (image n, output row oh, output column ow) holds
+/// input[n, c, oh * stride - padding + kh, ow * stride - padding + kw] (zero outside the image). A convolution is
+/// then one sgemm: weight (O, patchSize) x columns.
 ///
-/// Writes the rows `rows`, reading `padded`: the batch laid out by `padImages` (or the images themselves when
-/// `g.padding` is 0).
-func im2colRows(padded: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry, rows: Range<Int>) {
+/// Reads `padded`: the batch laid out by `padImages` (or the images themselves when `g.padding` is 0).
+func unfold(padded: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
+    switch g.columnLayout {
+    case .entryMajor: unfoldEntryMajor(padded: padded, columns, g)
+    case .patchMajor: unfoldPatchMajor(padded: padded, columns, g)
+    }
+}
+
+/// Folds `g`'s column matrix back, adding every entry into the input position it came from (col2im, the adjoint of
+/// `unfold`), and overwrites `images` (N, C, H, W) with the result. With padding, the sums are formed in `padded`
+/// (scratch of `g.paddedCount` floats) and the inside of each plane is copied out; without, they are formed in
+/// `images`.
+func fold(_ columns: UnsafePointer<Float>, into images: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry,
+          padded: UnsafeMutablePointer<Float>) {
+    let sums = g.padding == 0 ? images : padded
+    sums.update(repeating: 0, count: g.paddedCount)
+    switch g.columnLayout {
+    case .entryMajor: foldEntryMajor(columns, into: sums, g)
+    case .patchMajor: foldPatchMajor(columns, into: sums, g)
+    }
+    guard g.padding > 0 else { return }
+    let (h, w, p, wp) = (g.height, g.width, g.padding, g.paddedWidth)
+    for plane in 0..<(g.batch * g.channels) {
+        for y in 0..<h {
+            (images + (plane * h + y) * w).update(from: padded + (plane * g.paddedHeight + y + p) * wp + p, count: w)
+        }
+    }
+}
+
+private func unfoldEntryMajor(padded: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
     let (oh, ow, s, wp) = (g.outputHeight, g.outputWidth, g.stride, g.paddedWidth)
     let (planeIn, planeOut) = (g.paddedHeight * wp, oh * ow)
-    for row in rows {
+    for row in 0..<g.patchSize {
         let kw = row % g.kernelWidth
         let kh = (row / g.kernelWidth) % g.kernelHeight
         let c = row / (g.kernelWidth * g.kernelHeight)
@@ -64,8 +104,6 @@ func im2colRows(padded: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Fl
                 let from = window + y * s * wp, to = target + y * ow
                 switch s {
                 case 1: to.update(from: from, count: ow)
-                // A constant stride: the compiler vectorises the gather (the discriminators' 4 x 4 layers).
-                case 2: for x in 0..<ow { to[x] = from[x &* 2] }
                 default: for x in 0..<ow { to[x] = from[x * s] }
                 }
             }
@@ -73,15 +111,9 @@ func im2colRows(padded: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Fl
     }
 }
 
-/// Folds a column matrix back, adding every entry into the input position it came from (the adjoint of im2col),
-/// and overwrites `images` (N, C, H, W) with the result. With padding, the sums are formed in `padded` (scratch of
-/// `g.paddedCount` floats) and the inside of each plane is copied out; without, they are formed in `images`.
-func col2imImages(_ columns: UnsafePointer<Float>, _ images: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry,
-                  padded: UnsafeMutablePointer<Float>) {
+private func foldEntryMajor(_ columns: UnsafePointer<Float>, into sums: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
     let (oh, ow, s, wp) = (g.outputHeight, g.outputWidth, g.stride, g.paddedWidth)
     let (planeIn, planeOut) = (g.paddedHeight * wp, oh * ow)
-    let sums = g.padding == 0 ? images : padded
-    sums.update(repeating: 0, count: g.paddedCount)
     for n in 0..<g.batch {
         for row in 0..<g.patchSize {
             let kw = row % g.kernelWidth
@@ -93,18 +125,93 @@ func col2imImages(_ columns: UnsafePointer<Float>, _ images: UnsafeMutablePointe
                 let to = window + y * s * wp, from = source + y * ow
                 switch s {
                 case 1: addRow(from, into: to, count: ow)
-                case 2: for x in 0..<ow { to[x &* 2] += from[x] }
                 default: for x in 0..<ow { to[x * s] += from[x] }
                 }
             }
         }
     }
-    guard g.padding > 0 else { return }
-    let (h, w, p) = (g.height, g.width, g.padding)
-    for plane in 0..<(g.batch * g.channels) {
-        for y in 0..<h {
-            (images + (plane * h + y) * w).update(from: padded + plane * planeIn + (y + p) * wp + p, count: w)
+}
+
+/// Patch after patch (image, output row, output column), each the kernel rows of every channel in turn: writes in
+/// order, and the reads of one output row (channels x kernel rows x a few cache lines) stay in L1.
+private func unfoldPatchMajor(padded: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
+    let (s, wp, kh, kw) = (g.stride, g.paddedWidth, g.kernelHeight, g.kernelWidth)
+    let planeIn = g.paddedHeight * wp
+    var to = columns
+    for n in 0..<g.batch {
+        for y in 0..<g.outputHeight {
+            for x in 0..<g.outputWidth {
+                let corner = padded + n * g.channels * planeIn + y * s * wp + x * s
+                for c in 0..<g.channels {
+                    var from = corner + c * planeIn
+                    for _ in 0..<kh {
+                        if kw == 4 {
+                            UnsafeMutableRawPointer(to).storeBytes(of: UnsafeRawPointer(from).loadUnaligned(as: SIMD4<Float>.self),
+                                                                   as: SIMD4<Float>.self)
+                        } else {
+                            for i in 0..<kw { to[i] = from[i] }
+                        }
+                        from += wp
+                        to += kw
+                    }
+                }
+            }
         }
+    }
+}
+
+/// The adjoint of `unfoldPatchMajor`, in the same order (so overlapping windows add in a fixed order).
+private func foldPatchMajor(_ columns: UnsafePointer<Float>, into sums: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
+    let (s, wp, kh, kw) = (g.stride, g.paddedWidth, g.kernelHeight, g.kernelWidth)
+    let planeIn = g.paddedHeight * wp
+    var from = columns
+    for n in 0..<g.batch {
+        for y in 0..<g.outputHeight {
+            for x in 0..<g.outputWidth {
+                let corner = sums + n * g.channels * planeIn + y * s * wp + x * s
+                for c in 0..<g.channels {
+                    var to = corner + c * planeIn
+                    for _ in 0..<kh {
+                        if kw == 4 {
+                            let sum = UnsafeRawPointer(to).loadUnaligned(as: SIMD4<Float>.self)
+                                + UnsafeRawPointer(from).loadUnaligned(as: SIMD4<Float>.self)
+                            UnsafeMutableRawPointer(to).storeBytes(of: sum, as: SIMD4<Float>.self)
+                        } else {
+                            for i in 0..<kw { to[i] += from[i] }
+                        }
+                        to += wp
+                        from += kw
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// C (m, patchSize) += A (m, patchCount) x columns^T, for `g`'s column matrix in its layout: weight gradients.
+func addProduct(_ a: UnsafePointer<Float>, rows m: Int, timesTransposed columns: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+                into c: UnsafeMutablePointer<Float>) {
+    switch g.columnLayout {
+    case .entryMajor:
+        BLAS.sgemm(.none, .transposed, m: m, n: g.patchSize, k: g.patchCount, a: a, lda: g.patchCount, b: columns,
+                   ldb: g.patchCount, beta: 1, c: c, ldc: g.patchSize)
+    case .patchMajor:
+        BLAS.sgemm(.none, .none, m: m, n: g.patchSize, k: g.patchCount, a: a, lda: g.patchCount, b: columns,
+                   ldb: g.patchSize, beta: 1, c: c, ldc: g.patchSize)
+    }
+}
+
+/// Columns = A^T x B in `g`'s layout, for A (r, patchSize) and B (r, patchCount): what a product spreads over the
+/// images before `fold` (Conv2D's input gradient, ConvTranspose2D's output).
+func columnsFromProduct(_ a: UnsafePointer<Float>, transposedTimes b: UnsafePointer<Float>, rows r: Int, _ g: ConvolutionGeometry,
+                        into columns: UnsafeMutablePointer<Float>) {
+    switch g.columnLayout {
+    case .entryMajor:
+        BLAS.sgemm(.transposed, .none, m: g.patchSize, n: g.patchCount, k: r, a: a, lda: g.patchSize, b: b, ldb: g.patchCount,
+                   c: columns, ldc: g.patchCount)
+    case .patchMajor:
+        BLAS.sgemm(.transposed, .none, m: g.patchCount, n: g.patchSize, k: r, a: b, lda: g.patchCount, b: a, ldb: g.patchSize,
+                   c: columns, ldc: g.patchSize)
     }
 }
 
@@ -131,20 +238,25 @@ func batchToChannelMajorRows(_ source: UnsafePointer<Float>, _ target: UnsafeMut
     }
 }
 
-/// Y_n (rows, P) = A (rows, k) x B_n (k, P) [+ bias per row] for each image n of a chunk, in the images' NCHW
-/// planes, where B_n is image n's block of columns in a (k, images * P) matrix.
+/// Y_n (rows, P) = A (rows, K) x B_n (K, P) [+ bias per row] for each image n of the chunk `g`, in the images'
+/// NCHW planes, where B_n is image n's block of `g`'s column matrix (K = patch size, P = output pixels per image;
+/// in the patch-major layout the block is stored transposed).
 ///
 /// With planes of at least `imageProductMinimumPlane` entries, one product per image writes straight into its
 /// plane: no copy, and with a bias no clearing of C by OpenBLAS (the plane starts as the bias, beta is 1). Smaller
 /// planes make skinny products that repack A for every image (DCGAN's 7 x 7 layers ran 15% slower so), so they
 /// take one product for the chunk into `scratch` (rows x images * P) and a copy. Same shapes and arithmetic
-/// either way: each entry a dot product over k.
-func productIntoImages(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ images: UnsafeMutablePointer<Float>,
-                       rows: Int, k: Int, plane: Int, imageCount: Int, bias: UnsafePointer<Float>?,
+/// either way: each entry a dot product over K.
+func productIntoImages(_ a: UnsafePointer<Float>, columns b: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+                       _ images: UnsafeMutablePointer<Float>, rows: Int, bias: UnsafePointer<Float>?,
                        scratch: UnsafeMutablePointer<Float>) {
+    let (k, plane, imageCount) = (g.patchSize, g.outputHeight * g.outputWidth, g.batch)
     let imageSize = rows * plane, columns = imageCount * plane
+    // Where image n's block starts, and the matching sgemm arguments for B.
+    let (transposeB, ldb, blockStride) = g.columnLayout == .entryMajor ? (BLAS.Transpose.none, columns, plane)
+                                                                       : (BLAS.Transpose.transposed, k, plane * k)
     guard plane >= imageProductMinimumPlane else {
-        BLAS.sgemm(.none, .none, m: rows, n: columns, k: k, a: a, lda: k, b: b, ldb: columns, c: scratch, ldc: columns)
+        BLAS.sgemm(.none, transposeB, m: rows, n: columns, k: k, a: a, lda: k, b: b, ldb: ldb, c: scratch, ldc: columns)
         for n in 0..<imageCount {
             for r in 0..<rows {
                 let from = scratch + (r * imageCount + n) * plane, to = images + n * imageSize + r * plane
@@ -161,7 +273,7 @@ func productIntoImages(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ i
     for n in 0..<imageCount {
         let target = images + n * imageSize
         if let bias { for r in 0..<rows { (target + r * plane).update(repeating: bias[r], count: plane) } }
-        BLAS.sgemm(.none, .none, m: rows, n: plane, k: k, a: a, lda: k, b: b + n * plane, ldb: columns,
+        BLAS.sgemm(.none, transposeB, m: rows, n: plane, k: k, a: a, lda: k, b: b + n * blockStride, ldb: ldb,
                    beta: bias == nil ? 0 : 1, c: target, ldc: plane)
     }
 }

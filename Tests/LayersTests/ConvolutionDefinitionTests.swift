@@ -88,8 +88,11 @@ final class ConvolutionDefinitionTests: XCTestCase {
     func testConv2DMatchesTheDefinition() {
         // (batch, in, out, kernel, stride, padding, height, width): the first splits into 3 chunks at 1 thread and 4
         // at 2 (about 17 images of 144 x 418 column entries each); its output planes of 418 pixels are multiplied
-        // image by image (`productIntoImages`), the others' per chunk.
-        let cases = [(40, 16, 8, 3, 1, 2, 20, 17), (9, 3, 5, 4, 2, 1, 15, 12), (7, 2, 4, 3, 3, 0, 13, 11), (5, 4, 3, 5, 2, 2, 9, 10)]
+        // image by image (`productIntoImages`), and so are the last case's (143 pixels, stride 2: patch-major
+        // columns), the others' per chunk. Strides above 1 take the patch-major layout, kernel width 4 its
+        // four-float copies, widths 3 and 5 the scalar ones.
+        let cases = [(40, 16, 8, 3, 1, 2, 20, 17), (9, 3, 5, 4, 2, 1, 15, 12), (7, 2, 4, 3, 3, 0, 13, 11), (5, 4, 3, 5, 2, 2, 9, 10),
+                     (3, 2, 3, 4, 2, 1, 26, 23)]
         for threads in [1, 2] {
             Threads.configure(threads)
             for (batch, inputs, outputs, kernel, stride, padding, height, width) in cases {

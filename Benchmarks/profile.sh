@@ -50,7 +50,7 @@ summarise() {
             sub(/^[0-9]+ /, "", name)
             kind = "other"
             if (name ~ /openblas/) kind = "matrix products (OpenBLAS: kernels and packing)"
-            else if (name ~ /im2col|col2im|padImages/) kind = "im2col / col2im (and zero borders)"
+            else if (name ~ /im2col|col2im|unfold|foldEntryMajor|foldPatchMajor|padImages/) kind = "im2col / col2im (and zero borders)"
             else if (name ~ /ToChannelMajor|ToBatchMajor|addRowSums/) kind = "layout copies, bias sums"
             else if (name ~ /memset|memmove|memcpy/) kind = "memset / memcpy (libc)"
             else if (name ~ /BatchNorm/) kind = "BatchNorm"

@@ -48,11 +48,13 @@ for round in $(seq "$rounds"); do
   start=$(date +%s.%N)
   "$augbench" run "$work/arm.yaml" --output "$work/run" --threads "$threads" --quiet >/dev/null
   ours+=("$(awk "BEGIN {print $(date +%s.%N) - $start}")")
+  # Seconds of each unit AugBench ran (split, GAN, samples, classifier), from the run folder's timings.csv.
+  units=$(awk -F, 'NR > 1 {printf "%s%s %.1f", (NR > 2 ? ", " : ""), $2, $4}' "$work/run/timings.csv")
   start=$(date +%s.%N)
   line=$("$venv/bin/python" Benchmarks/torch_gan_arm.py "$data" "$K" "$GAN_STEPS" "$GAN_BATCH" "$PER_CLASS" "$OVERSAMPLE" \
          "$SAMPLER_EPOCHS" "$CLF_STEPS" "$CLF_BATCH" "$EVERY" "$threads")
   theirs+=("$(awk "BEGIN {print $(date +%s.%N) - $start}")")
-  printf "round %d: augbench %.1f s, pytorch %.1f s (%s)\n" "$round" "${ours[-1]}" "${theirs[-1]}" "$line"
+  printf "round %d: augbench %.1f s (%s), pytorch %.1f s (%s)\n" "$round" "${ours[-1]}" "$units" "${theirs[-1]}" "$line"
 done
 median() { printf "%s\n" "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 a=$(median "${ours[@]}") p=$(median "${theirs[@]}")

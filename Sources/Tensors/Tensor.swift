@@ -54,11 +54,19 @@ public struct Tensor: Equatable, Sendable {
     }
 
     /// Gives the tensor `newShape`, keeping its storage when the element count is unchanged (contents are then
-    /// left as they were) and allocating zeros otherwise. Layers call this on their reusable buffers each step:
-    /// after the first step of a given batch size it never allocates.
+    /// left as they were) and zeros otherwise. Layers call this on their reusable buffers each step. A count that fits
+    /// the storage's capacity reuses it: an epoch's partial last batch and the evaluation batches between training
+    /// steps would otherwise allocate (and have the kernel clear) every layer's megabytes twice each time.
     public mutating func reuse(shape newShape: [Int]) {
         let newCount = newShape.reduce(1, *)
-        if newCount != storage.count { storage = [Float](repeating: 0, count: newCount) }
+        if newCount != storage.count {
+            if newCount <= storage.capacity {
+                storage.removeAll(keepingCapacity: true)
+                storage.append(contentsOf: repeatElement(0, count: newCount))
+            } else {
+                storage = [Float](repeating: 0, count: newCount)
+            }
+        }
         shape = newShape
     }
 

@@ -40,4 +40,26 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(a.storage, [1, 1, 1])
         XCTAssertEqual(b.storage, [5, 1, 1])
     }
+    /// `reuse` keeps the contents for the same count and gives zeros for another one; going back to a count it had
+    /// held (a partial last batch, an evaluation batch) reuses the storage instead of allocating, and a tensor that
+    /// shares the storage is left as it was.
+    func testReuseZeroesOnANewCountAndKeepsTheStorage() {
+        var t = Tensor(shape: [2, 3], repeating: 7)
+        t.reuse(shape: [3, 2])
+        XCTAssertEqual(t.storage, [Float](repeating: 7, count: 6), "same count: contents kept")
+        t.reuse(shape: [1, 4])
+        XCTAssertEqual(t.shape, [1, 4])
+        XCTAssertEqual(t.storage, [0, 0, 0, 0], "smaller count: zeros")
+        t.fill(3)
+        let address = t.storage.withUnsafeBufferPointer { $0.baseAddress }
+        t.reuse(shape: [2, 3])
+        XCTAssertEqual(t.storage, [Float](repeating: 0, count: 6), "larger count within the capacity: zeros")
+        XCTAssertEqual(t.storage.withUnsafeBufferPointer { $0.baseAddress }, address, "the storage was reallocated")
+        let shared = t
+        t.reuse(shape: [5])
+        XCTAssertEqual(shared.storage, [Float](repeating: 0, count: 6))
+        XCTAssertEqual(t.storage, [Float](repeating: 0, count: 5))
+        t.reuse(shape: [4, 4])
+        XCTAssertEqual(t.storage, [Float](repeating: 0, count: 16), "beyond the capacity: zeros")
+    }
 }

@@ -15,18 +15,13 @@ struct ElementwiseBuffers {
     var output = Tensor(shape: [0])
     var inputGradient = Tensor(shape: [0])
 
-    private static func parts(_ count: Int) -> [Range<Int>] {
-        Threads.ranges(count, parts: count < 65_536 ? 1 : Threads.count)
-    }
-
     mutating func forward<F: ElementwiseFunction>(_ input: Tensor, _ function: F) {
         output.reuse(shape: input.shape)
         input.withUnsafeBufferPointer { x in
             output.withUnsafeMutableBufferPointer { y in
                 let (source, target) = (x.baseAddress!, y.baseAddress!)
-                let parts = Self.parts(x.count)
-                Threads.parallelFor(parts.count) { part in
-                    for i in parts[part] { target[i] = function.value(source[i]) }
+                Threads.elementwise(x.count) { range in
+                    for i in range { target[i] = function.value(source[i]) }
                 }
             }
         }
@@ -40,9 +35,8 @@ struct ElementwiseBuffers {
                 outputGradient.withUnsafeBufferPointer { dy in
                     inputGradient.withUnsafeMutableBufferPointer { dx in
                         let (xs, ys, dys, dxs) = (x.baseAddress!, y.baseAddress!, dy.baseAddress!, dx.baseAddress!)
-                        let parts = Self.parts(x.count)
-                        Threads.parallelFor(parts.count) { part in
-                            for i in parts[part] { dxs[i] = dys[i] * function.derivative(xs[i], ys[i]) }
+                        Threads.elementwise(x.count) { range in
+                            for i in range { dxs[i] = dys[i] * function.derivative(xs[i], ys[i]) }
                         }
                     }
                 }

@@ -43,11 +43,16 @@ public final class Adam: Optimizer {
                 parameter.value.withUnsafeMutableBufferPointer { p in
                     firstMoments[index].withUnsafeMutableBufferPointer { m in
                         secondMoments[index].withUnsafeMutableBufferPointer { v in
-                            for i in 0..<p.count {
-                                let grad = wd == 0 ? g[i] : g[i] + wd * p[i]
-                                m[i] = b1 * m[i] + (1 - b1) * grad
-                                v[i] = b2 * v[i] + (1 - b2) * grad * grad
-                                p[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
+                            let count = p.count
+                            guard let g = g.baseAddress, let p = p.baseAddress, let m = m.baseAddress, let v = v.baseAddress else { return }
+                            // Each element is updated on its own, so the split across threads does not change the result.
+                            Threads.elementwise(count) { range in
+                                for i in range {
+                                    let grad = wd == 0 ? g[i] : g[i] + wd * p[i]
+                                    m[i] = b1 * m[i] + (1 - b1) * grad
+                                    v[i] = b2 * v[i] + (1 - b2) * grad * grad
+                                    p[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
+                                }
                             }
                         }
                     }

@@ -31,6 +31,17 @@ public enum Threads {
         }
     }
 
+    /// Runs `body` over 0..<total for an elementwise loop: in one range below `elementwiseMinimum` elements (the
+    /// hand-off to another thread would cost more than the loop), else in one near-equal range per thread. Each
+    /// element is computed the same way whatever the split, so the result does not depend on the thread count.
+    public static func elementwise(_ total: Int, _ body: (Range<Int>) -> Void) {
+        let parts = ranges(total, parts: total < elementwiseMinimum ? 1 : configured)
+        parallelFor(parts.count) { body(parts[$0]) }
+    }
+
+    /// Elements from which `elementwise` splits a loop across threads.
+    public static let elementwiseMinimum = 65_536
+
     /// Splits 0..<total into `count` contiguous ranges of near-equal size (fewer when total is small).
     public static func ranges(_ total: Int, parts: Int = Threads.count) -> [Range<Int>] {
         let parts = max(1, min(parts, total))

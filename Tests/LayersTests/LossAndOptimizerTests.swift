@@ -78,6 +78,37 @@ final class LossAndOptimizerTests: XCTestCase {
         assertClose(parameter.value.storage, [0.8, -0.8], relative: 1e-5, absolute: 1e-6)
     }
 
+    /// A parameter large enough to be split across threads (`Threads.elementwise`) updates as in one loop: the
+    /// same floats at 1 and 2 threads, and each one the closed form of two steps with different gradients.
+    func testAdamOnALargeParameterIsTheSameAtEveryThreadCount() {
+        defer { Threads.configure(1) }
+        let count = Threads.elementwiseMinimum + 1001
+        func run(threads: Int) -> [Float] {
+            Threads.configure(threads)
+            let parameter = Parameter(name: "w", shape: [count])
+            parameter.value = try! Tensor(shape: [count], storage: (0..<count).map { Float($0 % 7) - 3 })
+            let adam = Adam(parameters: [parameter], learningRate: 0.01, weightDecay: 0.1)
+            for step in 0..<2 {
+                parameter.gradient = try! Tensor(shape: [count], storage: (0..<count).map { Float(($0 + step) % 5) - 2 })
+                adam.update()
+            }
+            return parameter.value.storage
+        }
+        let (one, two) = (run(threads: 1), run(threads: 2))
+        XCTAssertEqual(one, two)
+        for i in [0, 1, 2, 3, 4, 5, 6, Threads.elementwiseMinimum / 2 + 3, count - 1] {
+            // Adam with L2 weight decay, in Double: g_t = grad_t + wd * p_(t-1).
+            var (p, m, v) = (Double(Float(i % 7) - 3), 0.0, 0.0)
+            for t in 1...2 {
+                let g = Double(Float((i + t - 1) % 5) - 2) + 0.1 * p
+                m = 0.9 * m + 0.1 * g
+                v = 0.999 * v + 0.001 * g * g
+                p -= 0.01 * (m / (1 - pow(0.9, Double(t)))) / ((v / (1 - pow(0.999, Double(t)))).squareRoot() + 1e-8)
+            }
+            XCTAssertEqual(Double(one[i]), p, accuracy: 1e-5, "element \(i)")
+        }
+    }
+
     func testSGDWithMomentum() {
         let parameter = Parameter(name: "w", shape: [1])
         parameter.value = try! Tensor(shape: [1], storage: [1])

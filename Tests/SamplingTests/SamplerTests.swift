@@ -41,6 +41,33 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(set.nearestRealPixels.count, 36)
     }
 
+    /// dedupe at a radius that keeps some candidates and drops others makes the decisions of a plain greedy pass
+    /// with full sums: a candidate is dropped when its RMS pixel distance to an earlier kept one is below the radius.
+    func testDedupeMatchesAGreedyPassOverFullDistances() throws {
+        let unfiltered = try sample(.cgan, [], perClass: 12)
+        let dimension = 64, x = unfiltered.candidates.storage
+        func rms(_ a: Int, _ b: Int) -> Double {
+            ((0..<dimension).reduce(0.0) { sum, j in
+                let d = Double(x[a * dimension + j] - x[b * dimension + j])
+                return sum + d * d
+            } / Double(dimension)).squareRoot()
+        }
+        let firstClass = unfiltered.labels.indices.filter { unfiltered.labels[$0] == 0 }
+        let distances = firstClass.flatMap { a in firstClass.filter { $0 > a }.map { rms(a, $0) } }.sorted()
+        // Halfway between two neighbouring distances, so that no pair sits on the boundary.
+        let radius = (distances[distances.count / 4] + distances[distances.count / 4 + 1]) / 2
+        let set = try sample(.cgan, ["dedupe=\(radius)"], perClass: 12)
+        XCTAssertEqual(set.candidates.storage, x, "the same candidates as without the filter")
+        for c in 0..<3 {
+            var kept: [Int] = [], dropped: [Int] = []
+            for index in set.labels.indices where set.labels[index] == c {
+                if kept.contains(where: { rms(index, $0) < radius }) { dropped.append(index) } else { kept.append(index) }
+            }
+            XCTAssertFalse(dropped.isEmpty, "class \(c): the radius should drop some candidates")
+            XCTAssertEqual(set.labels.indices.filter { set.labels[$0] == c && set.rejectedBy[$0] == 0 }, dropped, "class \(c)")
+        }
+    }
+
     func testFiltersRejectInOrderAndCountPerClass() throws {
         // Everything is closer than 100 RMS to a real image: the memorisation guard rejects all.
         let guarded = try sample(.cgan, ["memorisation=100"])

@@ -4,10 +4,10 @@ import Tensors
 ///
 /// The batch is processed in chunks of images whose column matrix stays in cache (`ConvolutionChunks`): im2col
 /// of the chunk (`unfold`, patch-major for strides above 1: `ColumnLayout`), one sgemm weight (O, C*KH*KW) x
-/// columns, then the product laid out as NCHW. Threads take
-/// contiguous runs of chunks. Backward recomputes each chunk's columns instead of keeping the
-/// whole batch's (29 MB for the classifier's second layer); each thread accumulates its own weight gradient,
-/// and the threads' parts are added in a fixed order, so results are bit-identical for a given thread count.
+/// columns, then the product laid out as NCHW. Threads take contiguous runs of chunks. Backward recomputes each
+/// chunk's columns instead of keeping the whole batch's (29 MB for the classifier's second layer); each thread
+/// accumulates its own weight gradient, and the threads' parts are added in a fixed order, so results are
+/// bit-identical for a given thread count.
 /// Output size: OH = (H + 2 * padding - KH) / stride + 1, as in PyTorch.
 ///
 /// - Parameters: weight [O, C, KH, KW], bias [O] (optional).

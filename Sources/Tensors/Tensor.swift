@@ -54,9 +54,10 @@ public struct Tensor: Equatable, Sendable {
     }
 
     /// Gives the tensor `newShape`, keeping its storage when the element count is unchanged (contents are then
-    /// left as they were) and zeros otherwise. Layers call this on their reusable buffers each step. A count that fits
-    /// the storage's capacity reuses it: an epoch's partial last batch and the evaluation batches between training
-    /// steps would otherwise allocate (and have the kernel clear) every layer's megabytes twice each time.
+    /// left as they were) and zeros otherwise. Layers call this on their reusable buffers each step. A count that
+    /// fits the storage's capacity reuses it: an epoch's partial last batch and the evaluation batches between
+    /// training steps would otherwise allocate (and have the kernel clear) every layer's megabytes twice each time.
+    /// The capacity stays at the largest count the tensor has held.
     public mutating func reuse(shape newShape: [Int]) {
         let newCount = newShape.reduce(1, *)
         if newCount != storage.count {

@@ -76,6 +76,27 @@ final class GANTrainerTests: XCTestCase {
         XCTAssertEqual(a.sampleGridImages(perRow: 4).shape, [12, 1, 8, 8])
     }
 
+    /// More images than one evaluation batch are made and scored batch by batch, in order: the first batch is the
+    /// same as asking for that batch alone (the noise is drawn for all images first), and the scores of a set are
+    /// the scores of its batches, with every image's label.
+    func testSamplesAndScoresOfManyImagesGoBatchByBatchInOrder() throws {
+        let trainer = try GANTrainer(configuration: configuration(.cgan, steps: 2))
+        try trainer.train(try images(30), checkpointEvery: 100, checkpoint: { _ in })
+        let gan = TrainedGAN(trainer: trainer)
+        let count = 1_234, labels = (0..<count).map { ($0 * 7) % 3 }
+        let many = gan.sample(count: count, labels: labels, seed: 9)
+        XCTAssertEqual(many.shape, [count, 1, 8, 8])
+        let firstBatch = gan.sample(count: 500, labels: Array(labels[..<500]), seed: 9)
+        XCTAssertEqual(Array(many.storage[..<firstBatch.count]), firstBatch.storage)
+        let scores = gan.scores(many, labels: labels)
+        XCTAssertEqual(scores.count, count)
+        for range in [0..<500, 500..<1000, 1000..<count] {
+            XCTAssertEqual(Array(scores[range]), gan.scores(many.slice(range), labels: Array(labels[range])), "\(range)")
+        }
+        XCTAssertNotEqual(gan.scores(many.slice(1000..<count), labels: (1000..<count).map { _ in 0 }), Array(scores[1000...]),
+                          "labels must follow their images")
+    }
+
     func testDivergenceStopsWithTheStepAndTheLoss() throws {
         let trainer = try GANTrainer(configuration: configuration(.dcgan, steps: 5))
         // Poison the discriminator: every loss becomes NaN.

@@ -90,8 +90,11 @@ func fold(_ columns: UnsafePointer<Float>, into images: UnsafeMutablePointer<Flo
     }
 }
 
+/// Stride 1 only (`columnLayout` sends larger strides to the patch-major layout): each output row is one
+/// contiguous window row.
 private func unfoldEntryMajor(padded: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
-    let (oh, ow, s, wp) = (g.outputHeight, g.outputWidth, g.stride, g.paddedWidth)
+    precondition(g.stride == 1, "entry-major columns are for stride 1")
+    let (oh, ow, wp) = (g.outputHeight, g.outputWidth, g.paddedWidth)
     let (planeIn, planeOut) = (g.paddedHeight * wp, oh * ow)
     for row in 0..<g.patchSize {
         let kw = row % g.kernelWidth
@@ -100,19 +103,15 @@ private func unfoldEntryMajor(padded: UnsafePointer<Float>, _ columns: UnsafeMut
         for n in 0..<g.batch {
             let window = padded + (n * g.channels + c) * planeIn + kh * wp + kw
             let target = columns + row * g.patchCount + n * planeOut
-            for y in 0..<oh {
-                let from = window + y * s * wp, to = target + y * ow
-                switch s {
-                case 1: to.update(from: from, count: ow)
-                default: for x in 0..<ow { to[x] = from[x * s] }
-                }
-            }
+            for y in 0..<oh { (target + y * ow).update(from: window + y * wp, count: ow) }
         }
     }
 }
 
+/// Stride 1 only, as `unfoldEntryMajor`.
 private func foldEntryMajor(_ columns: UnsafePointer<Float>, into sums: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
-    let (oh, ow, s, wp) = (g.outputHeight, g.outputWidth, g.stride, g.paddedWidth)
+    precondition(g.stride == 1, "entry-major columns are for stride 1")
+    let (oh, ow, wp) = (g.outputHeight, g.outputWidth, g.paddedWidth)
     let (planeIn, planeOut) = (g.paddedHeight * wp, oh * ow)
     for n in 0..<g.batch {
         for row in 0..<g.patchSize {
@@ -121,13 +120,7 @@ private func foldEntryMajor(_ columns: UnsafePointer<Float>, into sums: UnsafeMu
             let c = row / (g.kernelWidth * g.kernelHeight)
             let window = sums + (n * g.channels + c) * planeIn + kh * wp + kw
             let source = columns + row * g.patchCount + n * planeOut
-            for y in 0..<oh {
-                let to = window + y * s * wp, from = source + y * ow
-                switch s {
-                case 1: addRow(from, into: to, count: ow)
-                default: for x in 0..<ow { to[x * s] += from[x] }
-                }
-            }
+            for y in 0..<oh { addRow(source + y * ow, into: window + y * wp, count: ow) }
         }
     }
 }

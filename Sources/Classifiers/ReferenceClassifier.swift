@@ -10,6 +10,9 @@ import Tensors
 /// Linear(64 * H/4 * W/4, 128) ReLU Dropout(0.5) Linear(128, classes)
 /// ```
 /// Weights use PyTorch's default initialisation. Layers 0-9 (up to the 128-unit ReLU) are its feature extractor.
+/// Each ReLU before a pooling is built after it (`Conv2D MaxPool2D ReLU`): max pooling and ReLU commute, so the
+/// outputs and gradients are the same, and the ReLU passes over a quarter of the activations. Only parameterless
+/// layers trade places, so every parameter keeps its PyTorch name ("0.weight", "3.weight", "7.weight", "10.weight").
 public enum ReferenceClassifier {
     /// Index of the layer whose output is the 128-d feature vector (the ReLU after the first Linear).
     public static let featureLayerIndex = 9
@@ -32,8 +35,8 @@ public enum ReferenceClassifier {
         let root = RandomGenerator(seed: seed)
         let flat = 64 * (imageShape[1] / 4) * (imageShape[2] / 4)
         let network = Sequential([
-            Conv2D(inputChannels: imageShape[0], outputChannels: 32, kernelSize: 3, padding: 1), ReLU(), MaxPool2D(kernelSize: 2),
-            Conv2D(inputChannels: 32, outputChannels: 64, kernelSize: 3, padding: 1), ReLU(), MaxPool2D(kernelSize: 2),
+            Conv2D(inputChannels: imageShape[0], outputChannels: 32, kernelSize: 3, padding: 1), MaxPool2D(kernelSize: 2), ReLU(),
+            Conv2D(inputChannels: 32, outputChannels: 64, kernelSize: 3, padding: 1), MaxPool2D(kernelSize: 2), ReLU(),
             Flatten(),
             Linear(inputFeatures: flat, outputFeatures: 128), ReLU(),
             Dropout(probability: dropout, generator: root.derived(2)),

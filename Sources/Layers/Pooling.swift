@@ -71,11 +71,20 @@ public final class MaxPool2D: Layer {
         guard computesInputGradient else { return }
         requireShape(argmaxIsCurrent, "MaxPool2D", "backward needs a forward in training mode (evaluation records no maxima)")
         inputGradient.reuse(shape: input.shape)
-        inputGradient.fill(0)
+        let planeCount = input.shape[0] * input.shape[1]
+        let (planeIn, planeOut) = (input.count / max(planeCount, 1), output.count / max(planeCount, 1))
+        // A plane's maxima lie in that plane, so threads clear and fill disjoint ranges of planes; within a plane
+        // the outputs add in order, so overlapping windows sum the same way at any thread count.
+        let planes = Threads.ranges(planeCount, parts: input.count < Threads.elementwiseMinimum ? 1 : Threads.count)
         outputGradient.withUnsafeBufferPointer { dy in
             argmax.withUnsafeBufferPointer { arg in
                 inputGradient.withUnsafeMutableBufferPointer { dx in
-                    for i in 0..<dy.count { dx[Int(arg[i])] += dy[i] }
+                    let (dys, args, dxs) = (dy.baseAddress!, arg.baseAddress!, dx.baseAddress!)
+                    Threads.parallelFor(planes.count) { part in
+                        let range = planes[part]
+                        (dxs + range.lowerBound * planeIn).update(repeating: 0, count: range.count * planeIn)
+                        for i in (range.lowerBound * planeOut)..<(range.upperBound * planeOut) { dxs[Int(args[i])] += dys[i] }
+                    }
                 }
             }
         }

@@ -14,6 +14,8 @@ import Tensors
 /// Linear(64 * H/4 * W/4, 256) BN ReLU  -> features (256)
 /// Dropout(0.3) Linear(256, classes) -> logits
 /// ```
+/// The ReLUs before a pooling are built after it, as in `ReferenceClassifier` (the same values, a quarter of the
+/// work); only parameterless layers trade places, so parameter names and `featureLayerIndex` are unchanged.
 public final class FeatureExtractor {
     public static let featureDimension = 256
     /// Index of the layer whose output is the feature vector (the ReLU after the 256-unit layer).
@@ -41,11 +43,11 @@ public final class FeatureExtractor {
         let flat = 64 * (imageShape[1] / 4) * (imageShape[2] / 4)
         let root = RandomGenerator(seed: seed)
         let network = Sequential([
-            Conv2D(inputChannels: imageShape[0], outputChannels: 32, kernelSize: 3, padding: 1), BatchNorm(channels: 32), ReLU(),
-            MaxPool2D(kernelSize: 2),
+            Conv2D(inputChannels: imageShape[0], outputChannels: 32, kernelSize: 3, padding: 1), BatchNorm(channels: 32),
+            MaxPool2D(kernelSize: 2), ReLU(),
             Conv2D(inputChannels: 32, outputChannels: 64, kernelSize: 3, padding: 1), BatchNorm(channels: 64), ReLU(),
-            Conv2D(inputChannels: 64, outputChannels: 64, kernelSize: 3, padding: 1), BatchNorm(channels: 64), ReLU(),
-            MaxPool2D(kernelSize: 2), Flatten(),
+            Conv2D(inputChannels: 64, outputChannels: 64, kernelSize: 3, padding: 1), BatchNorm(channels: 64),
+            MaxPool2D(kernelSize: 2), ReLU(), Flatten(),
             Linear(inputFeatures: flat, outputFeatures: featureDimension), BatchNorm(channels: featureDimension), ReLU(),
             Dropout(probability: 0.3, generator: root.derived(2)),
             Linear(inputFeatures: featureDimension, outputFeatures: classCount),

@@ -61,4 +61,42 @@ final class MaxPoolDefinitionTests: XCTestCase {
             XCTAssertEqual(pool.inputGradient.storage, expectedGradient, "k \(k) \(height)x\(width): gradients routed to the first maximum")
         }
     }
+
+    /// Backward large enough to run on two threads (each a range of planes, clearing and filling its own), with
+    /// tiling and with overlapping windows (3 x 3, stride 2: an input gradient sums several outputs'), against the
+    /// definition at 1 and 2 threads.
+    func testBackwardOnThreadsMatchesTheDefinition() {
+        defer { Threads.configure(1) }
+        let (planes, height, width) = (3 * 8, 52, 53)
+        var generator = RandomGenerator(seed: 52)
+        var input = Tensor(shape: [3, 8, height, width])
+        input.withUnsafeMutableBufferPointer { x in for i in x.indices { x[i] = Float(generator.integer(below: 5)) } }
+        XCTAssertGreaterThanOrEqual(input.count, Threads.elementwiseMinimum)
+        for (k, s) in [(2, 2), (3, 2)] {
+            let (outputHeight, outputWidth) = ((height - k) / s + 1, (width - k) / s + 1)
+            var expected = [Float](repeating: 0, count: input.count)
+            for plane in 0..<planes {
+                for oy in 0..<outputHeight {
+                    for ox in 0..<outputWidth {
+                        var best = -Float.infinity, bestIndex = -1
+                        for dy in 0..<k { for dx in 0..<k {
+                            let index = (plane * height + s * oy + dy) * width + s * ox + dx
+                            if bestIndex < 0 || input.storage[index] > best { best = input.storage[index]; bestIndex = index }
+                        } }
+                        expected[bestIndex] += Float((plane * outputHeight + oy) * outputWidth + ox + 1)
+                    }
+                }
+            }
+            for threads in [1, 2] {
+                Threads.configure(threads)
+                let pool = MaxPool2D(kernelSize: k, stride: s)
+                pool.forward(input, mode: .training)
+                var gradient = Tensor(shape: pool.output.shape)
+                gradient.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] = Float(i + 1) } }
+                pool.backward(input: input, outputGradient: gradient)
+                let wrong = expected.indices.filter { pool.inputGradient.storage[$0] != expected[$0] }
+                XCTAssert(wrong.isEmpty, "k \(k) s \(s), \(threads) threads: \(wrong.count) wrong input gradients, first at \(wrong.first ?? -1)")
+            }
+        }
+    }
 }

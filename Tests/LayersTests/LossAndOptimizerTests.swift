@@ -83,24 +83,41 @@ final class LossAndOptimizerTests: XCTestCase {
     func testAdamOnALargeParameterIsTheSameAtEveryThreadCount() {
         defer { Threads.configure(1) }
         let count = Threads.elementwiseMinimum + 1001
+        // Values with many different roundings (small integers would hide a change in the order of operations).
+        func initial(_ i: Int) -> Float { Float(i % 97) / 17 - 2.5 }
+        func gradient(_ i: Int, step: Int) -> Float { Float((i * 7 + step * 13) % 89) / 23 - 1.9 }
         func run(threads: Int) -> [Float] {
             Threads.configure(threads)
             let parameter = Parameter(name: "w", shape: [count])
-            parameter.value = try! Tensor(shape: [count], storage: (0..<count).map { Float($0 % 7) - 3 })
+            parameter.value = try! Tensor(shape: [count], storage: (0..<count).map(initial))
             let adam = Adam(parameters: [parameter], learningRate: 0.01, weightDecay: 0.1)
             for step in 0..<2 {
-                parameter.gradient = try! Tensor(shape: [count], storage: (0..<count).map { Float(($0 + step) % 5) - 2 })
+                parameter.gradient = try! Tensor(shape: [count], storage: (0..<count).map { gradient($0, step: step) })
                 adam.update()
             }
             return parameter.value.storage
         }
         let (one, two) = (run(threads: 1), run(threads: 2))
         XCTAssertEqual(one, two)
+        // Bit for bit the update written out in Float, one element at a time, whatever the split across threads.
+        let scalar = (0..<count).map { i -> Float in
+            var (p, m, v) = (initial(i), Float(0), Float(0))
+            for t in 1...2 {
+                let grad = gradient(i, step: t - 1) + 0.1 * p
+                m = 0.9 * m + (1 - 0.9) * grad
+                v = 0.999 * v + (1 - 0.999) * grad * grad
+                let stepSize = Float(Double(Float(0.01)) / (1 - pow(Double(Float(0.9)), Double(t))))
+                let rootCorrection2 = Float((1 - pow(Double(Float(0.999)), Double(t))).squareRoot())
+                p -= stepSize * m / (v.squareRoot() / rootCorrection2 + 1e-8)
+            }
+            return p
+        }
+        XCTAssertEqual(one.indices.filter { one[$0] != scalar[$0] }.count, 0, "elements that differ from the scalar update")
         for i in [0, 1, 2, 3, 4, 5, 6, Threads.elementwiseMinimum / 2 + 3, count - 1] {
             // Adam with L2 weight decay, in Double: g_t = grad_t + wd * p_(t-1).
-            var (p, m, v) = (Double(Float(i % 7) - 3), 0.0, 0.0)
+            var (p, m, v) = (Double(initial(i)), 0.0, 0.0)
             for t in 1...2 {
-                let g = Double(Float((i + t - 1) % 5) - 2) + 0.1 * p
+                let g = Double(gradient(i, step: t - 1)) + 0.1 * p
                 m = 0.9 * m + 0.1 * g
                 v = 0.999 * v + 0.001 * g * g
                 p -= 0.01 * (m / (1 - pow(0.9, Double(t)))) / ((v / (1 - pow(0.999, Double(t)))).squareRoot() + 1e-8)

@@ -1,11 +1,10 @@
 import Tensors
 
-/// How a convolution splits its batch: into chunks of images whose column matrix stays in cache (about 1 M
-/// entries, 4 MB; larger chunks measured slower, smaller ones make skinny products), which threads take as
-/// contiguous runs. The chunk count is a multiple of the thread count and the sizes are near-equal: 64 images of at
-/// most 20 become 4 chunks of 16, so that 2 threads take 32 images each (fixed chunks of 20, 20, 20 and 4 gave them
-/// 40 and 24). The plan depends only on the shapes and the thread count, so results stay bit-identical for a given
-/// thread count.
+/// How a convolution splits its batch: into chunks of images whose column matrix stays in cache (at most
+/// `columnEntries`, unless one image needs more), which threads take as contiguous runs. The chunk count is a
+/// multiple of the thread count and the sizes are near-equal: 64 images of at most 20 become 4 chunks of 16, so
+/// that 2 threads take 32 images each (fixed chunks of 20, 20, 20 and 4 gave them 40 and 24). The plan depends only
+/// on the shapes and the thread count, so results stay bit-identical for a given thread count.
 struct ConvolutionChunks {
     /// Image ranges of the chunks.
     let chunks: [Range<Int>]
@@ -14,9 +13,16 @@ struct ConvolutionChunks {
     /// Images in the largest chunk (workspaces are sized for it).
     let largest: Int
 
+    /// Column-matrix entries of a chunk, at most: 256 K floats, 1 MB, about a core's L2 cache on the development
+    /// machine (Zen 3: 512 KB). Chunks of 4 MB (1 M entries, before 2026-11-27) left the columns in L3 for the
+    /// product and col2im: with 1 MB the DCGAN step ran 5.48 -> 5.97 steps/s at 1 thread and 8.42 -> 8.80 at 2, the
+    /// classifier step 10.8 -> 11.5 at 1 thread (medians of 6-8 interleaved runs). Smaller chunks repack the
+    /// weights more often and make skinnier products.
+    static let columnEntries = 1 << 18
+
     /// `entriesPerImage`: the column-matrix entries one image needs (patch size times patches per image).
     init(batch: Int, entriesPerImage: Int) {
-        let mostPerChunk = max(1, min(batch, (1 << 20) / max(1, entriesPerImage)))
+        let mostPerChunk = max(1, min(batch, Self.columnEntries / max(1, entriesPerImage)))
         let threadCount = max(1, min(Threads.count, batch))
         let needed = (batch + mostPerChunk - 1) / mostPerChunk
         chunks = Threads.ranges(batch, parts: min(batch, (needed + threadCount - 1) / threadCount * threadCount))

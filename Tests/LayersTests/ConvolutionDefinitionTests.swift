@@ -86,8 +86,8 @@ final class ConvolutionDefinitionTests: XCTestCase {
     }
 
     func testConv2DMatchesTheDefinition() {
-        // (batch, in, out, kernel, stride, padding, height, width): the first splits into 3 chunks at 1 thread and 4
-        // at 2 (about 17 images of 144 x 418 column entries each); its output planes of 418 pixels are multiplied
+        // (batch, in, out, kernel, stride, padding, height, width): the first splits into 10 chunks of 4 images at 1
+        // and 2 threads (144 x 418 column entries each, `ConvolutionChunks.columnEntries` 256 K); its output planes of 418 pixels are multiplied
         // image by image (`productIntoImages`), and so are the last case's (143 pixels, stride 2: patch-major
         // columns), the others' per chunk. Strides above 1 take the patch-major layout, kernel width 4 its
         // four-float copies, widths 3 and 5 the scalar ones.
@@ -112,8 +112,8 @@ final class ConvolutionDefinitionTests: XCTestCase {
     }
 
     func testConvTranspose2DMatchesTheDefinition() {
-        // (batch, in, out, kernel, stride, padding, height, width): the first splits into 2 chunks at 1 thread (64
-        // images of 256 x 63 entries each); the last has input planes of 132 pixels, so its input gradient is
+        // (batch, in, out, kernel, stride, padding, height, width): the first splits into 5 chunks at 1 thread and 6
+        // at 2 (70 images of 256 x 63 entries each); the last has input planes of 132 pixels, so its input gradient is
         // multiplied image by image (`productIntoImages`), the others' per chunk.
         let cases = [(70, 6, 16, 4, 2, 1, 9, 7), (5, 4, 3, 4, 2, 1, 7, 6), (6, 3, 2, 3, 3, 0, 5, 4), (4, 2, 5, 5, 1, 2, 6, 8),
                      (3, 4, 2, 4, 2, 1, 12, 11)]

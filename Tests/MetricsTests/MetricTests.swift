@@ -69,6 +69,22 @@ final class MetricTests: XCTestCase {
         XCTAssertEqual(try FrechetDistance.compute(base, shifted), expected, accuracy: 1e-6)
     }
 
+    /// With one covariance singular (a constant feature) the distance takes the square-root path for that set
+    /// first and the Cholesky path with the sets swapped: the two agree (the distance is symmetric), and both
+    /// against the scipy fixture's path through the fixture test above.
+    func testFrechetDistanceIsSymmetricWhenOneCovarianceIsSingular() throws {
+        var flat = randomTensor([300, 6], seed: 3)
+        flat.withUnsafeMutableBufferPointer { x in for row in 0..<300 { x[row * 6 + 2] = 0.5 } }
+        var mixed = randomTensor([400, 6], seed: 4)
+        mixed.withUnsafeMutableBufferPointer { x in for i in x.indices { x[i] = x[i] * Float(1 + i % 3) + 0.3 } }
+        let (singular, regular) = (try FeatureStatistics(features: flat), try FeatureStatistics(features: mixed))
+        XCTAssertNil(Cholesky(positiveDefinite: singular.covariance, order: 6))
+        XCTAssertNotNil(Cholesky(positiveDefinite: regular.covariance, order: 6))
+        let (forward, backward) = (try FrechetDistance.compute(singular, regular), try FrechetDistance.compute(regular, singular))
+        XCTAssertGreaterThan(forward, 1)
+        XCTAssertEqual(forward, backward, accuracy: 1e-9 * forward)
+    }
+
     /// The covariance (a symmetric rank-k update, upper triangle mirrored) against its definition in Float64, as
     /// `np.cov(x, rowvar=False)`: odd sizes, a constant feature (zero variance), a large offset.
     func testStatisticsMatchTheDefinition() throws {

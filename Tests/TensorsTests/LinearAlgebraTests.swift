@@ -88,6 +88,31 @@ final class LinearAlgebraTests: XCTestCase {
         assertClose(rebuilt, s, relative: 1e-10, absolute: 1e-10)
     }
 
+    /// L L^T rebuilds a positive definite matrix, L lower triangular with a positive diagonal; a singular or
+    /// indefinite matrix, or bad input, has no factor.
+    func testCholeskyRebuildsAPositiveDefiniteMatrixAndRefusesOthers() throws {
+        let n = 7
+        var generator = RandomGenerator(seed: 12)
+        let r = (0..<(n * n)).map { _ in generator.normalDouble() }
+        var s = [Double](repeating: 0, count: n * n)  // r r^T + I: positive definite
+        for i in 0..<n { for j in 0..<n { for p in 0..<n { s[i * n + j] += r[i * n + p] * r[j * n + p] } } }
+        for i in 0..<n { s[i * n + i] += 1 }
+        let factor = try XCTUnwrap(Cholesky(positiveDefinite: s, order: n))
+        let l = factor.lower
+        for i in 0..<n {
+            XCTAssertGreaterThan(l[i * n + i], 0)
+            for j in (i + 1)..<max(i + 1, n) { XCTAssertEqual(l[i * n + j], 0, "above the diagonal at (\(i), \(j))") }
+        }
+        var rebuilt = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { for p in 0..<n { rebuilt[i * n + j] += l[i * n + p] * l[j * n + p] } } }
+        assertClose(rebuilt, s, relative: 1e-12, absolute: 1e-12)
+
+        XCTAssertNil(Cholesky(positiveDefinite: [1, 1, 1, 1], order: 2), "singular")
+        XCTAssertNil(Cholesky(positiveDefinite: [1, 2, 2, 1], order: 2), "indefinite")
+        XCTAssertNil(Cholesky(positiveDefinite: [1, 0, 0], order: 2), "wrong size")
+        XCTAssertNil(Cholesky(positiveDefinite: [1, .nan, .nan, 1], order: 2), "NaN")
+    }
+
     func testSymmetricEigenKnownValuesAndBadInput() throws {
         let eigen = try SymmetricEigen(symmetric: [2, 1, 1, 2], order: 2)
         assertClose(eigen.values, [1, 3], relative: 1e-12, absolute: 1e-12)

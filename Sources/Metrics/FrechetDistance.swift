@@ -3,7 +3,7 @@ import Tensors
 /// Frechet distance between two Gaussians fitted to feature sets (FID when the features come from the
 /// extractor): ||mu1 - mu2||^2 + tr(S1) + tr(S2) - 2 tr((S1 S2)^(1/2)).
 ///
-/// The trace of the matrix square root is computed from symmetric eigendecompositions only:
+/// The trace of the matrix square root is computed from symmetric matrices only:
 /// (S1 S2)^(1/2) is similar to (S1^(1/2) S2 S1^(1/2))^(1/2), a symmetric positive semi-definite matrix, so
 /// tr = sum of the square roots of its eigenvalues (tiny negative ones from rounding are clamped to 0). Unlike
 /// `scipy.linalg.sqrtm` this never produces a complex intermediate. When S1 is positive definite it is factored

@@ -51,15 +51,14 @@ public final class TrainedGAN {
         var draws = RandomGenerator(seed: seed)
         var latent = Tensor(shape: [count, configuration.architecture.latentDimension, 1, 1])
         draws.fillNormal(&latent)
-        var images: [Float] = [], shape: [Int] = []
+        var images: [Float] = []
         for range in Self.batches(count) {
             let labelTensor = try! Tensor(shape: [range.count], storage: labels[range].map(Float.init))
             generator.forward(noise: latent.slice(range), labels: generator.embedding == nil ? nil : labelTensor, mode: .evaluation)
             guard count > range.count else { return generator.output }
             images += generator.output.storage
-            shape = [count] + generator.output.shape.dropFirst()
         }
-        return try! Tensor(shape: shape, storage: images)
+        return try! Tensor(shape: [count] + generator.output.shape.dropFirst(), storage: images)
     }
 
     /// A grid's images: a row of `perRow` per class for a conditional generator, else `perRow` x classes.

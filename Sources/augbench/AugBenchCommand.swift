@@ -1,9 +1,13 @@
 import ArgumentParser
 import ResultStore
 
+/// The `augbench` command tree. Public so that the documentation tests can render its help and parse the examples
+/// the guides show (the executable module is linked into them).
 @main
-struct AugBenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct AugBenchCommand: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "augbench",
         abstract: "Does GAN-based data augmentation help my classifier? Measure it.",
         discussion: """

@@ -50,8 +50,10 @@ struct AugmentCommand: ParsableCommand {
             Geometric steps are composed into one resampling per image (bilinear, as F.grid_sample).
 
             Examples:
-              augbench augment preview /usr/share/datasets/fashion-mnist --augment traditional --output preview.png
-              augbench augment expand --split runs/s.h5 --copies 4 --augment strong --output runs/s-strong-x4.h5
+              augbench augment preview /usr/share/datasets/fashion-mnist --augment traditional \\
+                  --output preview.png
+              augbench augment expand --split runs/s.h5 --copies 4 --augment strong \\
+                  --output runs/s-strong-x4.h5
             """,
         subcommands: [AugmentPreview.self, AugmentExpand.self]
     )
@@ -63,7 +65,8 @@ struct AugmentPreview: ParsableCommand {
         abstract: "Write a PNG grid: each row an original image followed by augmented versions of it.",
         discussion: """
             Example:
-              augbench augment preview /usr/share/datasets/fashion-mnist --augment "rotate=30,erase@1" --output preview.png
+              augbench augment preview /usr/share/datasets/fashion-mnist --augment "rotate=30,erase@1" \\
+                  --output preview.png
             """
     )
 
@@ -116,7 +119,8 @@ struct AugmentExpand: ParsableCommand {
             ...) with the augmentation and seed in its attributes; any command that reads HDF5 data reads it.
 
             Example:
-              augbench augment expand --split runs/s.h5 --copies 4 --augment traditional --output runs/s-trad-x4.h5
+              augbench augment expand --split runs/s.h5 --copies 4 --augment traditional \\
+                  --output runs/s-trad-x4.h5
             """
     )
 

@@ -13,7 +13,8 @@ struct ExtractorCommand: ParsableCommand {
             training subset of that data and pass it to the metrics with --extractor.
 
             Example:
-              augbench extractor train --data /usr/share/datasets/fashion-mnist --output fmnist-extractor.h5
+              augbench extractor train --data /usr/share/datasets/fashion-mnist \\
+                  --output fmnist-extractor.h5
             """,
         subcommands: [ExtractorTrain.self]
     )
@@ -29,7 +30,8 @@ struct ExtractorTrain: ParsableCommand {
             accuracy are recorded in the file.
 
             Example:
-              augbench extractor train --data /usr/share/datasets/fashion-mnist --epochs 12 --output fmnist-extractor.h5
+              augbench extractor train --data /usr/share/datasets/fashion-mnist --epochs 12 \\
+                  --output fmnist-extractor.h5
             """
     )
 

@@ -140,6 +140,14 @@ public struct TrainingRunFile {
         return try file.root.hasAttribute("settings") ? file.root.stringAttribute("settings") : ""
     }
 
+    /// The path of the sample set the file's classifiers trained with, as recorded ("" for none).
+    public static func recordedSyntheticPath(_ path: String) throws -> String {
+        let file = try HDF5File.open(path)
+        defer { file.close() }
+        try file.requireKind(kind)
+        return try file.root.hasAttribute("synthetic") ? file.root.stringAttribute("synthetic") : ""
+    }
+
     /// Test accuracies of every finished seed, in seed order.
     public func testAccuracies() throws -> [(seed: UInt64, accuracy: Double)] {
         try Self.testAccuracies(path)

@@ -14,9 +14,11 @@ public enum ExperimentEvent {
     case unitStarted(index: Int, of: Int, PlannedUnit, remainingCost: Double)
     /// A unit was already done (its file exists with the same settings).
     case unitSkipped(PlannedUnit)
+    /// A unit finished after `seconds` of wall time.
     case unitFinished(PlannedUnit, seconds: Double)
     /// A unit failed (or needs one that failed); the run goes on with the units that do not need it.
     case unitFailed(PlannedUnit, reason: String)
+    /// A line of information for the user.
     case message(String)
 }
 
@@ -109,6 +111,8 @@ public enum ExperimentRunner {
         let data = try DatasetSource.resolve(p.dataset).load()
         try p.validate(classCounts: data.classCounts(), imageShape: data.imageShape)
         let plan = try ExperimentPlan(p)
+        // A folder holding results of another protocol is refused before anything in it changes.
+        for unit in plan.units where unit.kind == .classifier { _ = try isFinished(unit, output: output) }
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let text = try CanonicalSettings.text(p)
         let path = (output as NSString).appendingPathComponent(protocolFileName)
@@ -179,6 +183,15 @@ public enum ExperimentRunner {
             let recorded = try TrainingRunFile.recordedSettingsText(file)
             guard recorded == (try classifierSettings(unit).canonicalTextWithoutSeeds()) else {
                 throw ExperimentError("\(file) was made with other settings (the protocol changed): choose another --output to keep both")
+            }
+            // A classifier unit's id does not name its sample set, whose id carries the checksum of the GAN and
+            // sampling settings: a changed GAN must not leave classifiers trained on the old samples in place. The
+            // recorded path is absolute, and a merge or a moved folder changes its prefix, so the ids are compared.
+            let synthetic = try TrainingRunFile.recordedSyntheticPath(file)
+            let expected = unit.dependencies.first.map { "/units/\($0).h5" }
+            guard expected.map({ synthetic.hasSuffix($0) }) ?? synthetic.isEmpty else {
+                throw ExperimentError("\(file) was trained on other samples (\(synthetic.isEmpty ? "none" : (synthetic as NSString).lastPathComponent)) "
+                                      + "than the protocol's GAN and sampling settings give (the protocol changed): choose another --output to keep both")
             }
             return try TrainingRunFile.testAccuracies(file).contains { $0.seed == unit.seed }
         }
@@ -296,16 +309,24 @@ public enum ExperimentRunner {
 /// threads; one line appended per unit, so shards sharing the folder append without rewriting it), and the
 /// estimate of what is left that they give: nothing is estimated before some unit of the kind was measured.
 public enum UnitTimings {
+    /// The timings file's name in a run folder.
     public static let fileName = "timings.csv"
 
+    /// One unit's line of the timings file.
     public struct Entry: Sendable, Equatable {
+        /// The unit's id.
         public let id: String
+        /// What the unit made.
         public let kind: PlannedUnit.Kind
+        /// The unit's planned cost (`PlannedUnit.cost`).
         public let cost: Double
+        /// Measured wall time in seconds.
         public let seconds: Double
+        /// Threads the unit ran with.
         public let threads: Int
     }
 
+    /// Appends a unit's measured time to the timings file of `output` (created with a header if new).
     public static func append(_ unit: PlannedUnit, seconds: Double, threads: Int, output: String) throws {
         let path = (output as NSString).appendingPathComponent(fileName)
         // Shards in one folder append at the same time: the header only by the process that creates the file
@@ -355,9 +376,12 @@ public enum UnitTimings {
 
 /// Shard i of n (1-based) of a plan: `--shard 2/4`.
 public struct Shard: Sendable, Equatable, CustomStringConvertible {
+    /// Which shard, 1...count.
     public let index: Int
+    /// How many shards the plan is dealt into.
     public let count: Int
 
+    /// Shard `index` of `count`; throws unless 1 <= index <= count.
     public init(index: Int, of count: Int) throws {
         guard count > 0, (1...count).contains(index) else { throw ExperimentError("a shard is i/n with 1 <= i <= n, got \(index)/\(count)") }
         (self.index, self.count) = (index, count)

@@ -92,6 +92,27 @@ final class RunnerTests: XCTestCase {
         }
         XCTAssertEqual(redone, ["classifier/gan/K4/r0.5/seed2"])
         XCTAssertEqual(repaired.cells.map(\.accuracies), summary.cells.map(\.accuracies), "the redone unit gives the same bits")
+        // Another GAN gives other samples: the classifiers trained on the old ones are refused, not reused, and
+        // the folder's protocol stays the one its results were made with.
+        let recordedProtocol = try ExperimentRunner.recordedProtocol(output)
+        var otherGAN = p
+        otherGAN.arms = try SettingsFile.decode(ExperimentProtocol.self, yaml: """
+            name: tiny
+            dataset: \(folder)
+            split: {per_class: 4, validation_per_class: 2}
+            seeds: 3
+            classifier: {steps: 6, evaluate_every: 3, select_best_validation: true, batch_size: 4}
+            arms:
+              - original
+              - gan:
+                  gan: {variant: cgan, steps: 3, batch_size: 6}
+                  sampling: {per_class: 4, classifier_epochs: 2}
+                  ratio: 0.5
+            """, path: "tiny.yaml").arms
+        assertThrowsMessage(["units/classifier/gan/K4/r0.5/seed", "trained on other samples", "choose another --output"]) {
+            try ExperimentRunner.run(otherGAN, output: output, threads: 1)
+        }
+        XCTAssertEqual(try ExperimentRunner.recordedProtocol(output), recordedProtocol)
     }
 
     func testShardsDealEveryUnitOnceAndKeepAGANWithItsUsers() throws {

@@ -3,13 +3,17 @@ import ResultStore
 
 /// The on-disk formats AugBench reads images from.
 public enum DatasetFormat: String, Sendable, CaseIterable {
+    /// IDX files (MNIST and its relatives), raw or gzipped.
     case idx
+    /// An HDF5 file: an AugBench image or sample set, or one written with h5py.
     case hdf5
+    /// A folder of class folders of PNG files.
     case pngFolder = "png-folder"
 }
 
 /// The part of a dataset: `train` is what splits draw from, `test` is the held-out evaluation set.
 public enum DatasetSubset: String, Sendable, CaseIterable {
+    /// `train` or `test`, also the name of the subset's HDF5 group or folder.
     case train, test
 }
 
@@ -27,9 +31,11 @@ public enum DatasetSubset: String, Sendable, CaseIterable {
 /// no subset is asked for, and also for `train` (split files record single sets that way); asking a single set
 /// for its `test` subset is an error, so two options can never silently name the same images.
 public struct DatasetSource: Sendable, Equatable {
+    /// The format the files are read as (detected unless given).
     public let format: DatasetFormat
     /// Absolute path as the user gave it (folder or file).
     public let path: String
+    /// The subset this source reads (`train` for a single set).
     public let subset: DatasetSubset
     /// The path holds one set, not train and test subsets (`subset` is then `train`).
     public let isSingleSet: Bool
@@ -228,6 +234,7 @@ public struct SourceFingerprint: Sendable, Equatable {
     /// Lines "HEX  relative/path", as `sha256sum` prints them.
     public let fileDigests: [String]
 
+    /// A fingerprint from its `sha256sum` lines (as a split file records them).
     public init(fileDigests: [String]) { self.fileDigests = fileDigests }
 
     /// SHA-256 of the lines joined with newlines (one value to compare).

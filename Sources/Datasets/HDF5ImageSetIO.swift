@@ -20,6 +20,7 @@ public enum HDF5ImageSetIO {
         /// Group holding the datasets ("train", "test" or "/").
         public var group = "/"
 
+        /// Options naming the datasets and value range; the defaults read AugBench's own files.
         public init(imagesDataset: String = "images", labelsDataset: String = "labels",
                     valueRange: ClosedRange<Double>? = nil, group: String = "/") {
             self.imagesDataset = imagesDataset

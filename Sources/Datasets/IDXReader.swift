@@ -10,7 +10,9 @@ import Tensors
 public enum IDXReader {
     /// A parsed IDX file of unsigned bytes.
     public struct Contents: Sendable {
+        /// The extents, outermost first: [N, H, W] for images, [N] for labels.
         public let dimensions: [Int]
+        /// The elements, row-major: as many bytes as the product of `dimensions`.
         public let bytes: [UInt8]
     }
 
@@ -99,6 +101,8 @@ public enum IDXReader {
     /// Loads an image file and its label file into an `ImageSet`.
     ///
     /// - Parameters:
+    ///   - imagesPath: the IDX image file (`*-images-idx3-ubyte`, gzipped or not).
+    ///   - labelsPath: the IDX label file with one label per image.
     ///   - transposed: EMNIST stores each image transposed; `nil` decides from the file name (`emnist-*`).
     ///   - classNames: `nil` recognises Fashion-MNIST, KMNIST and EMNIST names, digits otherwise.
     public static func load(images imagesPath: String, labels labelsPath: String, transposed: Bool? = nil,

@@ -32,15 +32,20 @@ public struct ImageSet: Sendable {
         self.source = source
     }
 
+    /// Number of images.
     public var count: Int { labels.count }
 
     /// Throws when the set holds no images (a zero-image IDX pair reads fine): every stage but `data info` needs some.
     public func requireImages(for purpose: String) throws {
         if count == 0 { throw DatasetError(source, "holds no images; \(purpose) needs at least one") }
     }
+    /// Channels per image: 1 for grayscale, 3 for RGB.
     public var channels: Int { images.shape[1] }
+    /// Image height in pixels.
     public var height: Int { images.shape[2] }
+    /// Image width in pixels.
     public var width: Int { images.shape[3] }
+    /// Number of classes: the class names, including any class without images.
     public var classCount: Int { classNames.count }
 
     /// The most classes a set may have (readers refuse larger labels: ImageNet-21k has about 21,800).
@@ -143,8 +148,12 @@ public struct ImageSet: Sendable {
 
 /// Mean, standard deviation and range of one channel's pixel values.
 public struct ChannelStatistics: Sendable, Equatable {
+    /// Mean pixel value, in [-1, 1].
     public let mean: Double
+    /// Population standard deviation of the pixel values.
     public let std: Double
+    /// Smallest pixel value.
     public let min: Double
+    /// Largest pixel value.
     public let max: Double
 }

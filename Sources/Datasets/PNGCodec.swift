@@ -5,13 +5,16 @@ import Tensors
 
 /// An 8-bit image decoded from or encoded to PNG (interleaved channels, row-major).
 public struct PNGImage: Sendable, Equatable {
+    /// Width in pixels.
     public let width: Int
+    /// Height in pixels.
     public let height: Int
     /// 1 (grayscale) or 3 (RGB).
     public let channels: Int
     /// height x width x channels bytes.
     public let pixels: [UInt8]
 
+    /// An image from its bytes; traps unless `channels` is 1 or 3 and the byte count matches.
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
         precondition(channels == 1 || channels == 3, "PNGImage supports 1 or 3 channels, got \(channels)")
         precondition(pixels.count == width * height * channels, "PNGImage: \(pixels.count) bytes for \(width)x\(height)x\(channels)")

@@ -8,8 +8,10 @@ public struct SplitPlan: Sendable, Equatable {
     public var validationPerClass: Int
     /// Test images per class held out from the same subset; 0 uses the source's own test subset.
     public var testPerClass: Int
+    /// Seed of the per-class shuffles that choose the images.
     public var seed: UInt64
 
+    /// A plan with its own training count for each class.
     public init(trainPerClass: [Int], validationPerClass: Int = 0, testPerClass: Int = 0, seed: UInt64) {
         self.trainPerClass = trainPerClass
         self.validationPerClass = validationPerClass
@@ -39,6 +41,7 @@ public struct SplitPlan: Sendable, Equatable {
 
 /// Indices into a source subset: training, validation and (optionally) held-out test images.
 public struct Split: Sendable, Equatable {
+    /// The counts and seed the split was drawn with.
     public let plan: SplitPlan
     /// Ascending indices of training images.
     public let train: [Int]
@@ -47,6 +50,7 @@ public struct Split: Sendable, Equatable {
     /// Ascending indices of held-out test images (empty when the source's test subset is used).
     public let test: [Int]
 
+    /// A split from its parts as stored (not checked; `draw(labels:classNames:plan:source:)` makes new ones).
     public init(plan: SplitPlan, train: [Int], validation: [Int], test: [Int]) {
         self.plan = plan
         self.train = train

@@ -10,12 +10,17 @@ import Tensors
 /// `class_names`; groups `source` and (when the source's own test subset is used) `test_source`, each with the
 /// attributes `format`, `path`, `subset`, `sha256`, `file_sha256`, `count`, `images_dataset`, `labels_dataset`.
 public struct SplitFile: Sendable {
+    /// The indices of the training, validation and held-out test images.
     public let split: Split
+    /// The data source (and subset) the indices point into.
     public let source: DatasetSource
+    /// Checksums of the source's files when the split was made.
     public let sourceFingerprint: SourceFingerprint
     /// The evaluation set when it is the source's own test subset; `nil` when `split.test` holds it.
     public let testSource: DatasetSource?
+    /// Checksums of `testSource`'s files when the split was made; nil without a test source.
     public let testFingerprint: SourceFingerprint?
+    /// The source's class names, in label order.
     public let classNames: [String]
     /// Number of images in the source subset the indices point into.
     public let sourceCount: Int
@@ -199,10 +204,14 @@ public struct SplitFile: Sendable {
 
 /// The three image sets a split defines.
 public struct SplitData: Sendable {
+    /// Training images of the split.
     public let train: ImageSet
+    /// Validation images of the split (none without validation images per class).
     public let validation: ImageSet
+    /// Test images: the split's held-out ones, or the source's own test subset.
     public let test: ImageSet
 
+    /// The three sets, as given.
     public init(train: ImageSet, validation: ImageSet, test: ImageSet) {
         self.train = train
         self.validation = validation

@@ -6,8 +6,11 @@ import Statistics
 /// `Baselines/NAME.expected.yaml` (written only by `Baseline.record` from a finished run: never by hand).
 /// `check` reruns nothing itself; it compares a run's per-arm means with the expected ones.
 public struct Baseline: Sendable {
+    /// The baseline's name: its protocol file's name without `.yaml`.
     public let name: String
+    /// Path of the protocol, `<folder>/NAME.yaml`.
     public let protocolPath: String
+    /// Path of the expected results beside the protocol, `NAME.expected.yaml` (which may not exist yet).
     public var expectedPath: String { String(protocolPath.dropLast(5)) + ".expected.yaml" }
 
     /// The baselines in `folder`: every `NAME.yaml` that is not an expected-results file, by name.
@@ -19,6 +22,7 @@ public struct Baseline: Sendable {
             .map { Baseline(name: String($0.dropLast(5)), protocolPath: (folder as NSString).appendingPathComponent($0)) }
     }
 
+    /// The baseline called `name` in `folder`; throws, listing the known ones, when there is none.
     public static func named(_ name: String, in folder: String) throws -> Baseline {
         let known = try all(in: folder)
         guard let baseline = known.first(where: { $0.name == name }) else {
@@ -27,6 +31,7 @@ public struct Baseline: Sendable {
         return baseline
     }
 
+    /// Reads the baseline's protocol, checked as `augbench run` checks one.
     public func loadProtocol() throws -> ExperimentProtocol { try SettingsFile.decode(ExperimentProtocol.self, path: protocolPath) }
 
     /// The expected results, or nil when none were recorded yet.
@@ -75,16 +80,23 @@ public struct Baseline: Sendable {
 /// What a baseline's full run measured: per cell (arm, K, ratio) the seeds, mean and sd of test accuracy, and the
 /// tolerance a reproduction is held to.
 public struct BaselineExpectation: Codable, Sendable, Equatable {
+    /// How the expected results were measured: command, date, AugBench version, threads, time and machine.
     public struct Measurement: Codable, Sendable, Equatable {
+        /// The command line that ran and recorded the baseline.
         public var command: String
+        /// The day it was recorded, "yyyy-MM-dd" in UTC.
         public var date: String
+        /// The AugBench version that measured it.
         public var version: String
+        /// Threads every unit ran with: a reproduction with as many threads is bit-identical.
         public var threads: Int
         /// Wall time of the run that measured it: the sum of its units' measured times (`UnitTimings`), all at
         /// `threads`.
         public var wallSeconds: Int
+        /// The CPU and its core count ("AMD EPYC 9B14, 2 cores").
         public var machine: String
 
+        /// A measurement record with every value given.
         public init(command: String, date: String, version: String, threads: Int, wallSeconds: Int, machine: String) {
             (self.command, self.date, self.version, self.threads, self.wallSeconds, self.machine) = (command, date, version, threads, wallSeconds, machine)
         }
@@ -97,27 +109,40 @@ public struct BaselineExpectation: Codable, Sendable, Equatable {
 
     /// Overall test accuracy, or the mean test accuracy of the protocol's minority classes.
     public enum Measure: String, Codable, Sendable {
+        /// Overall test accuracy.
         case accuracy
+        /// Mean test accuracy of the protocol's minority classes.
         case minorityClasses = "minority_classes"
     }
 
+    /// One expected cell: an arm at one K, ratio and classifier setting, with one measure's mean, sd and tolerance.
     public struct Cell: Codable, Sendable, Equatable {
+        /// The arm's label, with any GAN settings it sweeps ("gan[variant=wgan-gp]").
         public var arm: String
+        /// K: real training images per class.
         public var perClass: Int
+        /// The synthetic or more-real ratio; nil for arms without one.
         public var ratio: Double?
         /// The classifier settings of a classifier sweep, empty without one.
         public var classifierSetting = ""
+        /// Which accuracy the numbers are of.
         public var measure: Measure
+        /// Seeds the mean and sd are over.
         public var seeds: Int
+        /// Mean test accuracy over the seeds (a fraction, to four decimals).
         public var mean: Double
+        /// Sample standard deviation of the accuracy over the seeds.
         public var std: Double
+        /// How far a reproduction's mean may fall from `mean` (see `tolerance(std:seeds:)`).
         public var tolerance: Double
 
+        /// The cell as printed ("gan K=10 r=1"), with " minority" for the minority-class measure.
         public var label: String {
             ExperimentPlan.cellLabel(arm: arm, perClass: perClass, classifierSetting: classifierSetting, ratio: ratio)
                 + (measure == .minorityClasses ? " minority" : "")
         }
 
+        /// A cell with every value given.
         public init(arm: String, perClass: Int, ratio: Double?, classifierSetting: String, measure: Measure, seeds: Int, mean: Double, std: Double,
                     tolerance: Double) {
             (self.arm, self.perClass, self.ratio, self.classifierSetting, self.measure) = (arm, perClass, ratio, classifierSetting, measure)
@@ -140,9 +165,13 @@ public struct BaselineExpectation: Codable, Sendable, Equatable {
         }
     }
 
+    /// The baseline's name.
     public var baseline: String
+    /// SHA-256 of the protocol's canonical text when measured: another protocol must be recorded again.
     public var protocolSHA256: String
+    /// How the results were measured.
     public var measured: Measurement
+    /// The expected cells in the run's order, the minority-class measure after a cell's accuracy.
     public var cells: [Cell]
 
     enum CodingKeys: String, CodingKey {
@@ -189,8 +218,12 @@ public struct BaselineExpectation: Codable, Sendable, Equatable {
 
 /// One cell of a baseline: the measured mean against the expected one.
 public struct CellCheck: Sendable {
+    /// The expected cell.
     public let expected: BaselineExpectation.Cell
+    /// The run's mean for the cell's measure.
     public let measured: Double
+    /// Measured minus expected mean.
     public var difference: Double { measured - expected.mean }
+    /// Whether the difference is within the cell's tolerance.
     public var withinTolerance: Bool { abs(difference) <= expected.tolerance + 1e-12 }
 }

@@ -9,8 +9,19 @@ import Sampling
 /// K, ratio and seed. Its id is stable (the same protocol always plans the same ids) and names the file the unit
 /// writes; its checksum covers its settings, so a changed protocol is never mistaken for a finished unit.
 public struct PlannedUnit: Sendable, Equatable {
-    public enum Kind: String, Sendable { case gan, samples, metrics, classifier }
+    /// What a unit makes; the raw value starts its id and names its kind in `timings.csv`.
+    public enum Kind: String, Sendable {
+        /// A GAN trained on one seed's split: a folder of checkpoints.
+        case gan
+        /// A filtered sample set drawn from a GAN.
+        case samples
+        /// Generative metrics of a sample set, or of the real-data floor, against the real test set.
+        case metrics
+        /// A classifier of one arm, trained and tested on one seed's split.
+        case classifier
+    }
 
+    /// What the unit makes.
     public let kind: Kind
     /// "classifier/gan/K50/r0.5/seed3", "classifier/gan[variant=wgan-gp]/K50/learning_rate=0.001/r1/seed3",
     /// "gan/K50/seed3/cgan-1a2b3c4d", ...
@@ -19,8 +30,11 @@ public struct PlannedUnit: Sendable, Equatable {
     public let arm: String?
     /// The arm's name alone ("gan").
     public var armKind: String? { arm.map(ExperimentPlan.armKind) }
+    /// K: real training images per class (0 for the real-data floor).
     public let perClass: Int
+    /// A classifier unit's synthetic or more-real ratio; nil for other units and arms without one.
     public let ratio: Double?
+    /// The seed of the unit's split, initialisation and sampling.
     public let seed: UInt64
     /// The seed's split file under `splits/` ("K50-seed3-1a2b3c4d.h5": the suffix is a checksum of how the split
     /// is drawn, so a changed split setting never reuses an old file).
@@ -29,6 +43,7 @@ public struct PlannedUnit: Sendable, Equatable {
     public let cost: Double
     /// Canonical JSON of everything the unit's result depends on.
     public let settings: String
+    /// SHA-256 of `settings`, in hex.
     public var checksum: String { CanonicalSettings.checksum(settings) }
     /// Ids of the units whose outputs this one reads.
     public let dependencies: [String]
@@ -44,8 +59,10 @@ public struct PlannedUnit: Sendable, Equatable {
 /// settings) and a sample set per (GAN, sampling settings), reused by every arm that needs them; the sample set's
 /// generative metrics against the real test set, and once per run the real-data floor of those metrics.
 public struct ExperimentPlan: Sendable {
+    /// Every unit, each after the units it reads.
     public let units: [PlannedUnit]
 
+    /// The plan of a protocol: the same protocol always plans the same units with the same ids.
     public init(_ p: ExperimentProtocol) throws {
         var units: [PlannedUnit] = [], planned = Set<String>()
         func add(_ unit: PlannedUnit) {

@@ -8,8 +8,10 @@ import Sampling
 
 /// A value or a list of values: a list in a protocol makes a curve (`per_class: [10, 50, 100]`, `ratio: [0.5, 1]`).
 public struct OneOrMany<Value: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+    /// The values, one or more, in the order given.
     public var values: [Value]
 
+    /// The given values.
     public init(_ values: [Value]) { self.values = values }
 
     public init(from decoder: Decoder) throws {
@@ -29,14 +31,20 @@ public struct OneOrMany<Value: Codable & Sendable & Equatable>: Codable, Sendabl
 /// How each seed's split is drawn: K training images per class (a list makes a curve over K), or K for every class
 /// but the minority classes, and the validation images per class (real, the same for every arm of a seed).
 public struct SplitSettings: Codable, Sendable, Equatable {
+    /// K: training images per class; several make a curve over K.
     public var perClass: OneOrMany<Int>
+    /// Real validation images per class, the same for every arm of a seed.
     public var validationPerClass = 20
     /// Minority classes and their training counts (an imbalanced split).
     public var minority: [Int: Int] = [:]
 
+    /// The keys of `split` in a protocol file.
     public enum CodingKeys: String, CodingKey, CaseIterable {
+        /// `minority`: class indices and their training counts.
         case minority
+        /// `per_class`: K, or a list of K.
         case perClass = "per_class"
+        /// `validation_per_class`: validation images per class.
         case validationPerClass = "validation_per_class"
     }
 
@@ -49,6 +57,7 @@ public struct SplitSettings: Codable, Sendable, Equatable {
         try decoder.validating(validate)
     }
 
+    /// Throws an `ExperimentError` for a K below 1, a negative validation count or a bad minority class or count.
     public func validate() throws {
         guard perClass.values.allSatisfy({ $0 > 0 }) else { throw ExperimentError("per_class values must be positive") }
         guard validationPerClass >= 0 else { throw ExperimentError("validation_per_class must be non-negative") }
@@ -62,8 +71,11 @@ public struct SplitSettings: Codable, Sendable, Equatable {
 /// synthetic ratios r (synthetic images per class = r x the real ones; a list makes a curve). Any GAN setting
 /// given as a list is a sweep: the arm runs once per combination, labelled `gan[variant=wgan-gp]`.
 public struct GANArmSettings: Codable, Sendable, Equatable {
+    /// The GAN's training settings; a list in any of them is a sweep.
     public var gan: Sweep<GANRunSettings>
+    /// How samples are drawn from the GAN and filtered.
     public var sampling: SamplingPlan
+    /// Synthetic ratio r (synthetic images per class = r x K); a list makes a curve.
     public var ratio: OneOrMany<Double>
     /// `all` (r x the real images of every class) or `minority` (an imbalanced split's minority classes topped up
     /// to K; no ratio).
@@ -77,8 +89,11 @@ public struct GANArmSettings: Codable, Sendable, Equatable {
         self.ratio = ratio
     }
 
+    /// The keys of a GAN arm in a protocol file.
     public enum CodingKeys: String, CodingKey, CaseIterable {
+        /// `gan`, `sampling` and `ratio`, spelled as their properties.
         case gan, sampling, ratio
+        /// `synthetic_classes`: `all` or `minority`.
         case syntheticClasses = "synthetic_classes"
     }
 
@@ -97,6 +112,7 @@ public struct GANArmSettings: Codable, Sendable, Equatable {
         syntheticClasses = try c.decode(key(.syntheticClasses), default: d.syntheticClasses)
     }
 
+    /// Throws an `ExperimentError` for a negative or infinite ratio, or a ratio other than 1 with `minority`.
     public func validate() throws {
         guard ratio.values.allSatisfy({ $0 >= 0 && $0.isFinite }) else { throw ExperimentError("ratio values must be non-negative") }
         guard syntheticClasses == .all || ratio.values == [1] else {
@@ -108,18 +124,25 @@ public struct GANArmSettings: Codable, Sendable, Equatable {
 /// One arm of a comparison. In a protocol: a name (`original`), or a mapping from the name to its settings
 /// (`traditional: {augmentation: strong}`, `gan: {gan: {variant: cgan}, ratio: [0.5, 1]}`).
 public enum Arm: Codable, Sendable, Equatable {
+    /// The real training images alone: the baseline every arm is compared with.
     case original
+    /// The real images with a classic augmentation pipeline.
     case traditional(augmentation: AugmentationPipeline)
+    /// The real images plus synthetic ones from a GAN trained on them.
     case gan(GANArmSettings)
+    /// The real and synthetic images of `gan` with a classic augmentation pipeline.
     case ganTraditional(GANArmSettings, augmentation: AugmentationPipeline)
+    /// Synthetic images alone: its accuracy is the GAN's classification accuracy score (CAS).
     case syntheticOnly(GANArmSettings)
     /// The ceiling: (1 + r) x K real images per class.
     case moreReal(ratio: OneOrMany<Double>)
     /// A stronger classic baseline: the real images with batch-level mixup or cutmix.
     case mixing(BatchMixing)
 
+    /// The arm names a protocol accepts.
     public static let names = ["original", "traditional", "gan", "gan+traditional", "synthetic-only", "more-real", "mixup", "cutmix"]
 
+    /// The arm's name in a protocol (`mixup` or `cutmix` for a mixing arm).
     public var name: String {
         switch self {
         case .original: return "original"
@@ -245,16 +268,20 @@ public enum Arm: Codable, Sendable, Equatable {
 
 /// A protocol: the question "does GAN augmentation help?" asked of one dataset, as a file a researcher writes.
 public struct ExperimentProtocol: Codable, Sendable, Equatable {
+    /// The protocol's name: it labels the run's progress, its report and its Slurm jobs.
     public var name: String
     /// The dataset (a path with train and test subsets: splits draw from train, every arm is tested on test).
     public var dataset: String
+    /// How each seed's split is drawn.
     public var split: SplitSettings
     /// Seeds first_seed, first_seed + 1, ...: one seed fixes the split, initialisation and sampling of every arm.
     public var seeds = 5
+    /// The first of the seeds (default 0).
     public var firstSeed: UInt64 = 0
     /// The classifier every arm trains (the same step budget for all). A setting given as a list is a sweep: every
     /// arm runs at each combination, and arms are compared at the same combination.
     public var classifier: Sweep<ClassifierRunSettings>
+    /// The arms compared, each name at most once.
     public var arms: [Arm]
     /// Measure every GAN arm's samples (FID, KID, precision/recall, density/coverage against the real test set,
     /// and the real-data floor) with the feature extractor.
@@ -262,9 +289,13 @@ public struct ExperimentProtocol: Codable, Sendable, Equatable {
     /// The extractor's file (nil: the embedded Fashion-MNIST extractor, for 1 x 28 x 28 images).
     public var extractor: String?
 
+    /// The keys of a protocol file.
     public enum CodingKeys: String, CodingKey, CaseIterable {
+        /// `name`, `dataset`, `split`, `seeds`, `classifier`, `arms` and `extractor`, spelled as their properties.
         case name, dataset, split, seeds, classifier, arms, extractor
+        /// `first_seed`: the first seed.
         case firstSeed = "first_seed"
+        /// `gan_metrics`: whether GAN samples are measured.
         case ganMetrics = "gan_metrics"
     }
 
@@ -290,6 +321,7 @@ public struct ExperimentProtocol: Codable, Sendable, Equatable {
         return settings
     }
 
+    /// Checks what needs no data: seeds, arms, the classifier's step budget and sweep, synthetic-only's classes.
     public func validate() throws {
         guard seeds > 0 else { throw ExperimentError("seeds must be positive") }
         guard !arms.isEmpty else { throw ExperimentError("arms: give at least one arm") }
@@ -348,5 +380,6 @@ public struct ExperimentProtocol: Codable, Sendable, Equatable {
 /// A protocol that cannot run; the message names the setting.
 public struct ExperimentError: Error, CustomStringConvertible {
     public let description: String
+    /// An error saying `description`.
     public init(_ description: String) { self.description = description }
 }

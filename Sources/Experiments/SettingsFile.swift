@@ -5,11 +5,13 @@ import Yams
 /// A settings file (YAML or JSON, which is YAML) that could not be used: one line naming the file, the line and
 /// the key, and the problem.
 public struct SettingsFileError: Error, CustomStringConvertible, Equatable {
+    /// The settings file.
     public let path: String
     /// 1-based line of the offending key or value (nil when the file could not be parsed that far).
     public let line: Int?
     /// The key path, dotted ("arms.2.gan.steps"); empty for the whole file.
     public let key: String
+    /// What is wrong.
     public let message: String
 
     public var description: String {
@@ -20,6 +22,7 @@ public struct SettingsFileError: Error, CustomStringConvertible, Equatable {
 /// Decodes a settings type from a YAML file, reporting any error with its line and key: unknown keys, wrong types,
 /// missing keys and impossible values (a settings type's `validate()` errors) alike.
 public enum SettingsFile {
+    /// Decodes `type` from the YAML or JSON file at `path`.
     public static func decode<T: Decodable>(_ type: T.Type, path: String) throws -> T {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw SettingsFileError(path: path, line: nil, key: "", message: "cannot read the file")
@@ -27,6 +30,7 @@ public enum SettingsFile {
         return try decode(type, yaml: text, path: path)
     }
 
+    /// Decodes `type` from YAML text; `path` names the file in errors.
     public static func decode<T: Decodable>(_ type: T.Type, yaml text: String, path: String) throws -> T {
         let root: Node?
         do {

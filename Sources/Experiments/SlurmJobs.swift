@@ -5,14 +5,19 @@ import Foundation
 /// itself; the cluster's Slurm does. The output folder, the protocol copy and the executable must be on storage
 /// every node sees.
 public struct SlurmJobs: Sendable, Equatable {
+    /// Array tasks, one shard each (1...10000).
     public var tasks: Int
+    /// CPUs per task, also each shard's thread count (1...256).
     public var cpusPerTask = 2
+    /// Slurm partition; nil for the cluster's default.
     public var partition: String?
     /// Slurm's time limit per task ("2:00:00").
     public var time: String?
 
+    /// `tasks` array tasks of 2 CPUs each, with the cluster's default partition and time limit.
     public init(tasks: Int) { self.tasks = tasks }
 
+    /// Throws an `ExperimentError` for counts out of range, or a partition or time with spaces or quotes.
     public func validate() throws {
         guard (1...10_000).contains(tasks) else { throw ExperimentError("--tasks must be in 1...10000, got \(tasks)") }
         guard (1...256).contains(cpusPerTask) else { throw ExperimentError("--cpus-per-task must be in 1...256, got \(cpusPerTask)") }

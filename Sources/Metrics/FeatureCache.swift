@@ -5,8 +5,10 @@ import Tensors
 /// Features and logits of a dataset under one extractor, cached in HDF5 files named by the SHA-256 of the data's
 /// fingerprint and the extractor's checksum: a changed dataset or extractor never hits a stale entry.
 public struct FeatureCache: Sendable {
+    /// Folder holding the cache's entries, one `<key>.h5` file each.
     public let directory: String
 
+    /// A cache in `directory`.
     public init(directory: String) { self.directory = directory }
 
     /// `$AUGBENCH_CACHE`, else `$XDG_CACHE_HOME/augbench/features`, else `~/.cache/augbench/features`.
@@ -17,6 +19,7 @@ public struct FeatureCache: Sendable {
         return FeatureCache(directory: (base as NSString).appendingPathComponent("augbench/features"))
     }
 
+    /// The entry name of a dataset's fingerprint under an extractor: the SHA-256 of both, in hex.
     public static func key(dataFingerprint: String, extractorChecksum: String) -> String {
         SHA256.hex(of: Array("\(dataFingerprint)\n\(extractorChecksum)".utf8))
     }
@@ -32,6 +35,7 @@ public struct FeatureCache: Sendable {
         return (features, logits)
     }
 
+    /// Writes the features and logits under `key`; `description` records the data they came from.
     public func store(_ key: String, features: Tensor, logits: Tensor, description: String) throws {
         let file = try HDF5File.create(path(key), kind: .featureCache)
         try file.root.setAttribute("source", description)

@@ -17,12 +17,16 @@ import Tensors
 /// The ReLUs before a pooling are built after it, as in `ReferenceClassifier` (the same values, a quarter of the
 /// work); only parameterless layers trade places, so parameter names and `featureLayerIndex` are unchanged.
 public final class FeatureExtractor {
+    /// Length of each feature vector: the units of the penultimate layer.
     public static let featureDimension = 256
     /// Index of the layer whose output is the feature vector (the ReLU after the 256-unit layer).
     public static let featureLayerIndex = 14
 
+    /// The CNN: layer `featureLayerIndex` outputs the features, the last layer the logits.
     public let network: Sequential
+    /// [C, H, W] of the images it reads: those of the data it was trained on.
     public let imageShape: [Int]
+    /// The classes its logits score, in label order.
     public let classNames: [String]
     /// "fmnist-cnn256" etc.; recorded with every metric.
     public let name: String

@@ -12,11 +12,16 @@ public struct FeatureSetSettings: Codable, Sendable, Equatable {
     /// Read and write the feature cache.
     public var useCache = true
 
+    /// The defaults: at most 10,000 images of each set, seed 0, the cache in use.
     public init() {}
 
+    /// The settings' keys in a settings file (snake_case).
     public enum CodingKeys: String, CodingKey, CaseIterable {
+        /// `seed`: the subsample's seed.
         case seed
+        /// `max_samples`: at most this many images of each set (0 = all).
         case maxSamples = "max_samples"
+        /// `use_cache`: whether the feature cache is read and written.
         case useCache = "use_cache"
     }
 
@@ -30,6 +35,7 @@ public struct FeatureSetSettings: Codable, Sendable, Equatable {
         try decoder.validating(validate)
     }
 
+    /// Throws a `MetricError` when `maxSamples` is negative.
     public func validate() throws {
         guard maxSamples >= 0 else { throw MetricError("max_samples must be 0 (all) or positive, got \(maxSamples)") }
     }
@@ -40,9 +46,12 @@ public struct FeatureSetSettings: Codable, Sendable, Equatable {
 public struct FeatureSet: Sendable {
     /// The set the features came from (after subsampling).
     public let images: ImageSet
+    /// Features [N, 256] from the extractor's penultimate layer, row i for image i of `images`.
     public let features: Tensor
+    /// The extractor's logits [N, classes], row i for image i: what the Inception-style score reads.
     public let logits: Tensor
 
+    /// Pairs features and logits with the images they were computed from (rows in image order).
     public init(images: ImageSet, features: Tensor, logits: Tensor) {
         self.images = images
         self.features = features

@@ -2,13 +2,16 @@ import Tensors
 
 /// Mean and covariance of a feature set, in Float64: what the Frechet distance compares.
 public struct FeatureStatistics: Sendable, Equatable {
+    /// Number of feature vectors (rows) summarised.
     public let count: Int
+    /// Length of each feature vector.
     public let dimension: Int
     /// [dimension]
     public let mean: [Double]
     /// [dimension x dimension], row-major, unbiased (divides by count - 1, as `np.cov`).
     public let covariance: [Double]
 
+    /// Statistics given directly (as a metrics file stores them); `dimension` is `mean.count`.
     public init(count: Int, mean: [Double], covariance: [Double]) {
         self.count = count
         self.dimension = mean.count
@@ -91,7 +94,9 @@ private func subtractWidened(_ x: UnsafePointer<Float>, _ mean: UnsafePointer<Do
 
 /// A metric that cannot be computed from its inputs; one line saying why.
 public struct MetricError: Error, CustomStringConvertible, Equatable {
+    /// What is wrong, in one line (`description` adds the `metrics:` prefix).
     public let message: String
+    /// An error saying `message`.
     public init(_ message: String) { self.message = message }
     public var description: String { "metrics: \(message)" }
 }

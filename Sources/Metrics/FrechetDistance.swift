@@ -13,6 +13,7 @@ import Tensors
 ///
 /// References: Heusel et al. 2017; Dowson & Landau 1982.
 public enum FrechetDistance {
+    /// The Frechet distance between the Gaussians of two feature sets (0 or more); throws when dimensions differ.
     public static func compute(_ a: FeatureStatistics, _ b: FeatureStatistics) throws -> Double {
         guard a.dimension == b.dimension else {
             throw MetricError("feature dimensions differ: \(a.dimension) and \(b.dimension)")

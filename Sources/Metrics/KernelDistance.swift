@@ -5,10 +5,13 @@ import Tensors
 /// kernel k(x, y) = (x.y / d + 1)^3, averaged over random subsets of both sets (torch-fidelity's defaults:
 /// 100 subsets of 1000). The standard deviation is over subsets (population form, as torch-fidelity reports).
 public struct KernelDistance: Sendable, Equatable {
+    /// KID: the mean of the subsets' MMD^2 estimates (unbiased, so it can be slightly below 0).
     public let mean: Double
+    /// Population standard deviation of the estimates over the subsets.
     public let std: Double
     /// Subsets used and their size (the size shrinks to the smaller set when it has fewer samples).
     public let subsets: Int
+    /// Samples drawn from each set for every subset.
     public let subsetSize: Int
 
     /// Random subsets drawn from `seed` (without replacement within a subset).
@@ -69,9 +72,12 @@ public struct KernelDistance: Sendable, Equatable {
 /// Inception-style score from a classifier's logits (Salimans et al. 2016): exp(E_x KL(p(y|x) || p(y))),
 /// computed on `splits` contiguous parts; mean and (population) standard deviation over the parts.
 public struct InceptionScore: Sendable, Equatable {
+    /// Mean score over the splits: from 1 up to the number of classes (confident, varied predictions).
     public let mean: Double
+    /// Population standard deviation of the score over the splits.
     public let std: Double
 
+    /// The score of logits [N, C] over `splits` contiguous parts; throws unless 1 <= splits <= N.
     public static func compute(logits: Tensor, splits: Int = 10) throws -> InceptionScore {
         guard logits.rank == 2, logits.shape[0] >= splits, splits >= 1 else {
             throw MetricError("inception score needs logits [N, C] with N >= splits (\(splits)), got \(logits.shape)")

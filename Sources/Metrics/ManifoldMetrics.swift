@@ -10,11 +10,17 @@ import Tensors
 /// - coverage: fraction of real balls that contain at least one generated sample.
 /// Comparisons are strict (distance < radius), as in the authors' reference code.
 public struct ManifoldMetrics: Sendable, Equatable {
+    /// Fraction of generated samples inside the real manifold, 0...1: how realistic they are.
     public let precision: Double
+    /// Fraction of real samples inside the generated manifold, 0...1: how much of the data is covered.
     public let recall: Double
+    /// Real balls containing a generated sample, on average, over k: about 1 for matching sets, can exceed 1.
     public let density: Double
+    /// Fraction of real balls containing at least one generated sample, 0...1.
     public let coverage: Double
 
+    /// The four metrics of `generated` features against `real` ones (both [N, D]).
+    ///
     /// - Parameters: `k` for precision/recall (paper: 3), `densityK` for density/coverage (paper: 5).
     public static func compute(real: Tensor, generated: Tensor, k: Int = 3, densityK: Int = 5) throws -> ManifoldMetrics {
         let r = try doubleRows(real, "real"), g = try doubleRows(generated, "generated")
@@ -52,6 +58,7 @@ public struct ManifoldMetrics: Sendable, Equatable {
 /// Distance from each generated sample to its nearest real (training) sample: small values flag memorised
 /// copies. Works on features or on flattened pixels.
 public enum MemorisationDistances {
+    /// For each generated row, the Euclidean distance to its nearest real row (both [N, D]).
     public static func nearest(generated: Tensor, real: Tensor) throws -> [Double] {
         let g = try doubleRows(generated, "generated"), r = try doubleRows(real, "real")
         guard g.dimension == r.dimension else { throw MetricError("dimensions differ: \(g.dimension) and \(r.dimension)") }

@@ -4,19 +4,26 @@ import Tensors
 
 /// Every metric between a real and a generated set, computed in one place, and its HDF5 record (kind "metrics").
 public struct MetricsReport: Sendable {
+    /// FID: Frechet distance between the real and generated features' Gaussians (0 for equal statistics).
     public var fid = 0.0
+    /// KID over random subsets of both sets: mean and standard deviation.
     public var kid = KernelDistance(mean: 0, std: 0, subsets: 0, subsetSize: 0)
+    /// Inception-style score of the generated set's logits.
     public var inceptionScore = InceptionScore(mean: 0, std: 0)
+    /// Precision, recall, density and coverage of the generated set against the real one.
     public var manifold = ManifoldMetrics(precision: 0, recall: 0, density: 0, coverage: 0)
     /// FID per class (nil where a class has fewer than 2 images on either side).
     public var perClassFID: [Double?] = []
     /// Distance from each generated sample to its nearest real sample, in feature space.
     public var nearestRealDistances: [Double] = []
+    /// Mean and covariance of the real features.
     public var realStatistics: FeatureStatistics
+    /// Mean and covariance of the generated features.
     public var generatedStatistics: FeatureStatistics
 
     /// Settings of the computation (decodable with snake_case keys; unknown keys and impossible values are errors).
     public struct Settings: Codable, Sendable, Equatable {
+        /// Random subsets KID averages over (torch-fidelity: 100).
         public var kidSubsets = 100
         /// Shrinks, with a warning, for sets smaller than this.
         public var kidSubsetSize = 1000
@@ -26,14 +33,22 @@ public struct MetricsReport: Sendable {
         public var k = 3
         /// Neighbours of density and coverage.
         public var densityK = 5
+        /// Parts the Inception-style score is computed on (fewer when the generated set is smaller).
         public var inceptionSplits = 10
+        /// The defaults: 100 KID subsets of 1000, seed 0, k = 3, density k = 5, 10 splits.
         public init() {}
 
+        /// The settings' keys in a settings file (snake_case).
         public enum CodingKeys: String, CodingKey, CaseIterable {
+            /// `seed` and `k`, spelled as their properties.
             case seed, k
+            /// `kid_subsets`: random subsets of KID.
             case kidSubsets = "kid_subsets"
+            /// `kid_subset_size`: samples of each set in a KID subset.
             case kidSubsetSize = "kid_subset_size"
+            /// `density_k`: neighbours of density and coverage.
             case densityK = "density_k"
+            /// `inception_splits`: parts of the Inception-style score.
             case inceptionSplits = "inception_splits"
         }
 
@@ -50,6 +65,7 @@ public struct MetricsReport: Sendable {
             try decoder.validating(validate)
         }
 
+        /// Throws a `MetricError` for KID subsets outside 1...100,000, subsets below 2 samples, or k or splits below 1.
         public func validate() throws {
             if let problem = SettingLimits.firstViolation([("kid_subsets", kidSubsets, 1...SettingLimits.kidSubsets),
                                                            ("kid_subset_size", kidSubsetSize, 2...Int.max)]) { throw MetricError(problem) }

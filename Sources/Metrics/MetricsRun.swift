@@ -5,9 +5,18 @@ import ResultStore
 /// One metrics computation as a library call: features of a real and a generated set under one extractor, every
 /// metric of `MetricsReport`, written to a metrics file (`augbench metrics` and each GAN unit of a protocol).
 public enum MetricsRun {
+    /// Measures `generated` against `real` and writes the metrics file.
+    ///
     /// - Parameters:
+    ///   - real: the real images (usually a test subset).
+    ///   - generated: the images to measure (a sample set, or real images for a floor).
     ///   - extractor: nil for the embedded Fashion-MNIST extractor.
+    ///   - features: how feature sets are cached and subsampled.
+    ///   - settings: the metrics' own settings (KID subsets, k of the manifold metrics).
+    ///   - output: the metrics file to write.
     ///   - saveFeatures: also store both feature sets in the file.
+    ///   - log: progress lines.
+    ///   - warn: warnings, such as a KID subset shrunk to fit a small set.
     public static func run(real: DatasetSource, generated: DatasetSource, extractor: String? = nil,
                            features: FeatureSetSettings = FeatureSetSettings(), settings: MetricsReport.Settings = MetricsReport.Settings(),
                            output: String, saveFeatures: Bool = false, log: (String) -> Void = { _ in },

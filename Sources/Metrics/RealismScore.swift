@@ -4,6 +4,7 @@ import Tensors
 /// whose k-NN radius r_i is at most the median radius (the half with the largest balls, outliers, is dropped, as
 /// in the paper). R >= 1 means g lies inside at least one of the kept real balls; larger is more typical.
 public enum RealismScore {
+    /// Realism of each generated feature row against the real rows (both [N, D]); `k` sets the real balls' radii.
     public static func compute(real: Tensor, generated: Tensor, k: Int = 3) throws -> [Double] {
         let r = try doubleRows(real, "real"), g = try doubleRows(generated, "generated")
         guard r.dimension == g.dimension else { throw MetricError("feature dimensions differ: \(r.dimension) and \(g.dimension)") }

@@ -10,8 +10,11 @@ public struct PairedComparison: Sendable, Equatable {
     public let tInterval: Interval?
     /// Percentile bootstrap interval of the mean difference (nil below two pairs).
     public let bootstrapInterval: Interval?
+    /// Paired t-test of arm against baseline, its p-value unadjusted (see `adjustedP`).
     public let tTest: TestResult
+    /// Wilcoxon signed-rank test of the same pairs: a check that does not assume normal differences.
     public let wilcoxon: TestResult
+    /// How the Wilcoxon p-value was found: exactly, by permutation or by the normal approximation.
     public let wilcoxonMethod: PairedTests.WilcoxonMethod
     /// The t-test's p-value after Holm's correction across the run's comparisons (`PairedComparison.holm`);
     /// the unadjusted p-value until then.
@@ -81,8 +84,11 @@ public struct PairedComparison: Sendable, Equatable {
 /// difference above 0), *hurts* (the mirror), or no detectable difference with the seeds run, with the smallest
 /// difference they could have detected at 80% power.
 public enum Verdict: Sendable, Equatable, CustomStringConvertible {
+    /// The arm is better: Holm-adjusted p below the level and the whole t interval above 0.
     case helps
+    /// The arm is worse: Holm-adjusted p below the level and the whole t interval below 0.
     case hurts
+    /// Neither: the seeds run and the smallest difference they could detect at 80% power (not finite below two seeds).
     case noDetectableDifference(seeds: Int, detectable: Double)
 
     public var description: String {

@@ -3,6 +3,7 @@ import Foundation
 /// The distribution functions the tests need, written out (no dependency): normal, Student t, the exact
 /// distribution of Wilcoxon's signed-rank statistic, and the noncentral t for power.
 public enum Distributions {
+    /// P(Z <= z) for the standard normal.
     public static func normalCDF(_ z: Double) -> Double { 0.5 * erfc(-z / 2.0.squareRoot()) }
 
     /// P(Z > z), accurate in the far tail.
@@ -55,6 +56,7 @@ public enum Distributions {
         incompleteBeta(nu / (nu + t * t), nu / 2, 0.5)
     }
 
+    /// The p-quantile of Student's t with `degreesOfFreedom` (bisection on the CDF).
     public static func studentTQuantile(_ p: Double, degreesOfFreedom nu: Double) -> Double {
         invert(p, low: -1e4, high: 1e4) { studentTCDF($0, degreesOfFreedom: nu) }
     }

@@ -73,8 +73,10 @@ public enum Effects {
 public struct SplitMix64: Sendable {
     private var state: UInt64
 
+    /// A stream starting from `seed`: the same seed gives the same draws.
     public init(seed: UInt64) { state = seed }
 
+    /// The next 64-bit value of the stream.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
@@ -83,6 +85,7 @@ public struct SplitMix64: Sendable {
         return z ^ (z >> 31)
     }
 
+    /// A uniformly drawn index in 0..<n (n positive).
     public mutating func index(below n: Int) -> Int {
         Int(next().multipliedFullWidth(by: UInt64(n)).high)
     }

@@ -2,7 +2,9 @@ import Foundation
 
 /// The result of a two-sided test: its statistic and p-value.
 public struct TestResult: Sendable, Equatable {
+    /// The test statistic: t, or Wilcoxon's min(R+, R-).
     public let statistic: Double
+    /// Two-sided p-value in [0, 1]; NaN when the test is undefined (see each test).
     public let pValue: Double
 }
 

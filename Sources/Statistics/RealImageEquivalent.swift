@@ -9,14 +9,19 @@ import Foundation
 /// value is that lower bound). The interval is a percentile bootstrap over seeds, resampling seeds jointly for
 /// every arm (the arms are paired by seed).
 public struct RealImageEquivalent: Sendable, Equatable {
+    /// Where the arm's mean lies against the "more real data" curve; the raw value is how reports print it.
     public enum Bound: String, Sendable {
+        /// On the curve: `realPerClass` is read off it between two of its points.
         case within
+        /// Below the original arm's mean: worth 0 real images.
         case belowCurve = "below the curve"
+        /// Above the curve's last point: `realPerClass` is that point's extra images, a lower bound.
         case aboveCurve = "above the curve"
     }
 
     /// Extra real images per class the arm's mean is worth.
     public let realPerClass: Double
+    /// Whether `realPerClass` was read off the curve or stopped at one of its ends.
     public let bound: Bound
     /// Synthetic images per class the arm added.
     public let syntheticPerClass: Double
@@ -26,10 +31,15 @@ public struct RealImageEquivalent: Sendable, Equatable {
     /// Real images per synthetic image.
     public var perSyntheticImage: Double { syntheticPerClass > 0 ? realPerClass / syntheticPerClass : .nan }
 
+    /// The equivalent of one synthetic arm, with its bootstrap interval.
+    ///
     /// - Parameters:
     ///   - original: the original arm's accuracy per seed (0 extra images);
     ///   - moreReal: per point of the curve, the extra real images per class and the accuracy per seed;
-    ///   - arm: the synthetic arm's accuracy per seed (seed i of every list is the same seed).
+    ///   - arm: the synthetic arm's accuracy per seed (seed i of every list is the same seed);
+    ///   - syntheticPerClass: the synthetic images per class the arm added;
+    ///   - bootstrapSeed: the seed of the bootstrap's resampling;
+    ///   - resamples: bootstrap resamples of the seeds.
     public init(original: [Double], moreReal: [(extra: Double, accuracies: [Double])], arm: [Double], syntheticPerClass: Double,
                 bootstrapSeed: UInt64, resamples: Int = 2000) {
         let points = moreReal.sorted { $0.extra < $1.extra }

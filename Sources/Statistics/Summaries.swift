@@ -2,6 +2,7 @@ import Foundation
 
 /// Summaries of one arm's results over seeds (accuracies, or any score), each a small named function in one place.
 public enum Summaries {
+    /// Arithmetic mean; NaN for no values.
     public static func mean(_ x: [Double]) -> Double {
         x.isEmpty ? .nan : x.reduce(0, +) / Double(x.count)
     }
@@ -40,14 +41,18 @@ public enum Summaries {
 
 /// A closed interval of real numbers.
 public struct Interval: Sendable, Equatable, CustomStringConvertible {
+    /// Lower end, included.
     public let lower: Double
+    /// Upper end, included.
     public let upper: Double
 
+    /// The interval from `lower` to `upper` (not checked: `lower` should not exceed `upper`).
     public init(lower: Double, upper: Double) {
         self.lower = lower
         self.upper = upper
     }
 
+    /// Whether `x` lies in the interval, ends included.
     public func contains(_ x: Double) -> Bool { lower <= x && x <= upper }
     public var description: String { String(format: "[%.4f, %.4f]", lower, upper) }
 }

@@ -53,6 +53,12 @@ public struct TrainingResult: Sendable {
     public var finalTestAccuracy: Double?
     /// The optimizer step whose weights were evaluated (the last step without selection).
     public var evaluatedStep = 0
+    /// The budget curve: at each curve point, the test accuracy of the weights the run would have reported had its
+    /// budget ended there (the best on validation so far with `selectBestValidation`, else the current ones).
+    /// Selection never sees it; it answers "what would this comparison say at a fraction of the budget?".
+    public var budgetTestAccuracy: [Double] = []
+    /// The same weights' test accuracy per class, [point][class] (NaN for a class without test images).
+    public var budgetPerClassAccuracy: [[Double]] = []
     /// confusion[true][predicted] counts on the test set.
     public var confusion: [[Int]] = []
     public var seconds = 0.0
@@ -185,12 +191,23 @@ public final class ClassifierTrainer {
             result.trainAccuracy.append(Double(correct) / Double(max(1, seen)))
             result.curveSteps.append(step)
             (lossSum, correct, seen, batches) = (0, 0, 0, 0)
+            var reportedWeightsChanged = !(configuration.selectBestValidation && validates)
             if let validation, validates {
                 let accuracy = evaluate(validation).accuracy
                 result.validationAccuracy.append(accuracy)
                 if configuration.selectBestValidation, accuracy >= best?.accuracy ?? -1 {
                     best = (accuracy, step, network.namedParameters.map(\.parameter.value) + network.buffers.map(\.tensor))
+                    reportedWeightsChanged = true
                 }
+            }
+            // Evaluation mode draws nothing and changes no weight or buffer, so the curve leaves training as it was.
+            if reportedWeightsChanged || result.budgetTestAccuracy.isEmpty {
+                let evaluation = evaluate(test)
+                result.budgetTestAccuracy.append(evaluation.accuracy)
+                result.budgetPerClassAccuracy.append(Self.perClassAccuracy(evaluation.confusion))
+            } else {
+                result.budgetTestAccuracy.append(result.budgetTestAccuracy.last!)
+                result.budgetPerClassAccuracy.append(result.budgetPerClassAccuracy.last!)
             }
             progress(result.curveSteps.count - 1, result)
         }
@@ -206,6 +223,14 @@ public final class ClassifierTrainer {
         result.confusion = evaluation.confusion
         result.seconds = Date().timeIntervalSince(start)
         return result
+    }
+
+    /// Correct predictions over test images of each class, from a confusion matrix [true][predicted].
+    public static func perClassAccuracy(_ confusion: [[Int]]) -> [Double] {
+        confusion.indices.map { c in
+            let total = confusion[c].reduce(0, +)
+            return total == 0 ? .nan : Double(confusion[c][c]) / Double(total)
+        }
     }
 
     /// Puts back weights and buffers saved as `namedParameters` values followed by `buffers`.

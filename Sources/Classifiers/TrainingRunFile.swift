@@ -12,7 +12,9 @@ import ResultStore
 /// empty without a sample set),
 /// `synthetic_ratio`, `synthetic_classes` (`all` or `minority`), `synthetic_only`, `epochs`, `batch_size`, `learning_rate`, `label_smoothing`, `augmentation`,
 /// `threads`, `class_names`; per seed `/seed-S` with datasets `train_loss`, `train_accuracy`, `validation_accuracy`
-/// (float64 [points]), `curve_steps` (int64 [points]: the optimizer step of each curve point), `confusion_matrix`
+/// (float64 [points]), `curve_steps` (int64 [points]: the optimizer step of each curve point), `budget_test_accuracy`
+/// (float64 [points]: the test accuracy of the weights the run would have reported had its budget ended at that
+/// point) and `budget_per_class_accuracy` (float64 [points, C]), `confusion_matrix`
 /// (int64 [C, C]), `real_per_class`, `synthetic_per_class` (int64 [C]),
 /// `synthetic_rows` (int64, rows of the sample set used) and `weights/<layer>.<name>` (float32), and attributes
 /// `test_accuracy` (of the evaluated weights), `evaluated_step`, `final_test_accuracy` (when the best-validation
@@ -104,6 +106,10 @@ public struct TrainingRunFile {
         try group.write("validation_accuracy", result.validationAccuracy, shape: [result.validationAccuracy.count])
         try group.write("curve_steps", result.curveSteps.map(Int64.init), shape: [result.curveSteps.count])
         try group.setAttribute("evaluated_step", Int64(result.evaluatedStep))
+        try group.write("budget_test_accuracy", result.budgetTestAccuracy, shape: [result.budgetTestAccuracy.count])
+        let budgetClasses = result.budgetPerClassAccuracy.first?.count ?? 0
+        try group.write("budget_per_class_accuracy", result.budgetPerClassAccuracy.flatMap { $0 },
+                        shape: [result.budgetPerClassAccuracy.count, budgetClasses])
         if let final = result.finalTestAccuracy { try group.setAttribute("final_test_accuracy", final) }
         let classes = result.confusion.count
         try group.write("confusion_matrix", result.confusion.flatMap { $0.map(Int64.init) }, shape: [classes, classes])
@@ -166,10 +172,38 @@ public struct TrainingRunFile {
     /// Test accuracy of each class (the confusion matrix's diagonal over its row sums; NaN for a class without
     /// test images) of one finished seed.
     public static func perClassAccuracy(_ path: String, seed: UInt64) throws -> [Double] {
-        try confusionMatrix(path, seed: seed).enumerated().map { row, counts in
-            let total = counts.reduce(0, +)
-            return total > 0 ? Double(counts[row]) / Double(total) : .nan
+        ClassifierTrainer.perClassAccuracy(try confusionMatrix(path, seed: seed))
+    }
+
+    /// One finished seed's curves, a point per evaluation.
+    public struct Curves: Sendable, Equatable {
+        /// The optimizer step of each point.
+        public let steps: [Int]
+        /// Validation accuracy at each point (empty without validation images).
+        public let validationAccuracy: [Double]
+        /// Test accuracy of the weights the run would have reported had its budget ended at each point (empty in
+        /// files written before the budget curve was recorded).
+        public let budgetTestAccuracy: [Double]
+        /// The same per class, [point][class].
+        public let budgetPerClassAccuracy: [[Double]]
+    }
+
+    /// The curves of one finished seed.
+    public static func curves(_ path: String, seed: UInt64) throws -> Curves {
+        let file = try HDF5File.open(path)
+        defer { file.close() }
+        try file.requireKind(kind)
+        let group = try file.root.group("seed-\(seed)")
+        let steps = try group.read("curve_steps", as: Int64.self).values.map { Int($0) }
+        let validation = try group.read("validation_accuracy", as: Double.self).values
+        guard group.memberNames().contains("budget_test_accuracy") else {
+            return Curves(steps: steps, validationAccuracy: validation, budgetTestAccuracy: [], budgetPerClassAccuracy: [])
         }
+        let perClass = try group.read("budget_per_class_accuracy", as: Double.self)
+        let classes = perClass.shape.count == 2 ? perClass.shape[1] : 0
+        return Curves(steps: steps, validationAccuracy: validation,
+                      budgetTestAccuracy: try group.read("budget_test_accuracy", as: Double.self).values,
+                      budgetPerClassAccuracy: steps.indices.map { Array(perClass.values[($0 * classes)..<(($0 + 1) * classes)]) })
     }
 
     /// The composition of one finished seed's training set.

@@ -11,19 +11,31 @@ public struct ExperimentSummary: Sendable {
     public struct Cell: Sendable {
         /// The arm's label: its name, with the GAN settings it sweeps ("gan[variant=wgan-gp]").
         public let arm: String
+        /// K: real training images per class.
         public let perClass: Int
+        /// The synthetic or more-real ratio; nil for arms without one.
         public let ratio: Double?
         /// The classifier settings of a classifier sweep ("learning_rate=0.001"), empty without one.
         public let classifierSetting: String
+        /// The seeds, ascending.
         public let seeds: [UInt64]
+        /// Test accuracy (a fraction) of each seed, in the order of `seeds`.
         public let accuracies: [Double]
         /// Per seed, the test accuracy of each class.
         public let perClassAccuracies: [[Double]]
         /// Per seed, the mean test accuracy of the protocol's minority classes (nil without minority classes).
         public let minorityAccuracies: [Double]?
+        /// Per seed, the validation and budget curves of the classifier.
+        public let curves: [TrainingRunFile.Curves]
+        /// Whether the arm was still improving when its budget ended, from its validation curves (see `Convergence`).
+        public let convergence: Convergence
+        /// Mean test accuracy over the seeds.
         public var mean: Double { Summaries.mean(accuracies) }
+        /// Sample standard deviation of the accuracy over the seeds (NaN below two).
         public var std: Double { Summaries.standardDeviation(accuracies) }
+        /// 95% Student t interval of the mean accuracy (nil below two seeds).
         public var interval: Interval? { Summaries.tInterval(accuracies) }
+        /// The cell as printed: "gan K=10 r=1", "original K=50 learning_rate=0.001".
         public var label: String {
             ExperimentPlan.cellLabel(arm: arm, perClass: perClass, classifierSetting: classifierSetting, ratio: ratio)
         }
@@ -41,16 +53,37 @@ public struct ExperimentSummary: Sendable {
     /// What a comparison measures: overall test accuracy, or the mean test accuracy of the minority classes (the
     /// headline of an imbalanced split).
     public enum Measure: Sendable, Equatable {
+        /// Overall test accuracy.
         case accuracy
+        /// Mean test accuracy of these classes, the protocol's minority classes.
         case minorityClasses([Int])
     }
 
+    /// One arm's cell against a baseline's cell over the same seeds.
     public struct Comparison: Sendable {
+        /// The arm's cell.
         public let cell: Cell
+        /// The baseline's cell (`original` or `traditional`) at the same K and classifier settings.
         public let baseline: Cell
+        /// Which accuracy is compared.
         public let measure: Measure
+        /// Every statistic of the comparison, p-values Holm-adjusted across the run.
         public let statistics: PairedComparison
+        /// The mean difference had every arm stopped at 1/8, 1/4, 1/2 and all of the budget (empty for runs whose
+        /// classifier files predate the budget curve).
+        public let budget: [BudgetPoint]
+        /// Helps, hurts, or no detectable difference, at level 0.05.
         public var verdict: Verdict { statistics.verdict() }
+
+        /// A line for each of the two cells that was still improving when its budget ended; empty when neither was.
+        public var caveats: [String] {
+            [cell, baseline].filter { $0.convergence.stillImproving }.map { still in
+                String(format: "caveat: %@ was still improving at %d steps in %d of %d seeds (validation %+.4f over the last "
+                       + "quarter of the budget): this comparison may understate it; raise classifier.steps",
+                       still.label, still.convergence.budget, still.convergence.stillImprovingSeeds, still.convergence.seeds,
+                       still.convergence.meanRise)
+            }
+        }
 
         /// "gan K=50 r=1 vs original: +0.0123 [0.0040, 0.0206], Holm p 0.012, d_z 1.9 (5 seeds): helps"; for the
         /// minority classes "gan K=200 r=1 vs original, minority classes 3, 5: ...".
@@ -76,7 +109,9 @@ public struct ExperimentSummary: Sendable {
 
     /// What the synthetic images of a `gan` cell are worth in real ones, read off the `more-real` curve at its K.
     public struct Equivalent: Sendable {
+        /// The `gan` cell.
         public let cell: Cell
+        /// What its synthetic images are worth in real ones, with a bootstrap interval.
         public let equivalent: RealImageEquivalent
 
         /// "gan K=10 r=1: 10 synthetic images per class are worth about 3.2 real ones [0.0, 7.5] (0.32 each) ...".
@@ -104,6 +139,7 @@ public struct ExperimentSummary: Sendable {
         public let group: String
         /// Arms that trained on these samples.
         public let arms: [String]
+        /// The seeds measured, in the order of each metric's values.
         public let seeds: [UInt64]
         /// Per metric (`MetricsReport.headline` names), the value of each seed.
         public let values: [(name: String, perSeed: [Double])]
@@ -111,20 +147,24 @@ public struct ExperimentSummary: Sendable {
         /// classifier sweep).
         public let cas: Cell?
 
+        /// The mean over the seeds of the metric `name`; nil when there is no such metric.
         public func mean(_ name: String) -> Double? {
             values.first { $0.name == name }.map { Summaries.mean($0.perSeed) }
         }
     }
 
+    /// Every cell, in the order of the plan.
     public let cells: [Cell]
+    /// Each arm against `original` and `traditional` per measure, Holm-adjusted as one family.
     public let comparisons: [Comparison]
+    /// The real-image equivalent of each `gan` cell with `original` and `more-real` cells at its K.
     public let equivalents: [Equivalent]
     /// The real-data floor first (when the protocol has GAN arms), then each GAN group.
     public let quality: [GANQuality]
 
     /// Reads the finished classifier units of `plan` under `output`.
     public init(_ p: ExperimentProtocol, plan: ExperimentPlan, output: String) throws {
-        typealias SeedResult = (seed: UInt64, accuracy: Double, perClass: [Double])
+        typealias SeedResult = (seed: UInt64, accuracy: Double, perClass: [Double], curves: TrainingRunFile.Curves)
         var byCell: [String: (unit: PlannedUnit, results: [SeedResult])] = [:]
         var order: [String] = []
         for unit in plan.units where unit.kind == .classifier {
@@ -137,7 +177,8 @@ public struct ExperimentSummary: Sendable {
                 order.append(key)
                 byCell[key] = (unit, [])
             }
-            byCell[key]!.results.append((unit.seed, accuracy, try TrainingRunFile.perClassAccuracy(file, seed: unit.seed)))
+            byCell[key]!.results.append((unit.seed, accuracy, try TrainingRunFile.perClassAccuracy(file, seed: unit.seed),
+                                         try TrainingRunFile.curves(file, seed: unit.seed)))
         }
         let minority = p.split.minority.keys.sorted()
         cells = order.map { key in
@@ -146,8 +187,12 @@ public struct ExperimentSummary: Sendable {
             let minorityAccuracies = minority.isEmpty ? nil : sorted.map { result in
                 Summaries.mean(minority.map { result.perClass[$0] })
             }
+            let curves = sorted.map(\.curves)
+            let convergence = Convergence(steps: curves.first?.steps ?? [], validation: curves.map(\.validationAccuracy),
+                                          validationImages: p.split.validationPerClass * (sorted.first?.perClass.count ?? 0))
             return Cell(arm: entry.unit.arm ?? "", perClass: entry.unit.perClass, ratio: entry.unit.ratio, classifierSetting: entry.unit.classifierSetting,
-                        seeds: sorted.map(\.seed), accuracies: sorted.map(\.accuracy), perClassAccuracies: sorted.map(\.perClass), minorityAccuracies: minorityAccuracies)
+                        seeds: sorted.map(\.seed), accuracies: sorted.map(\.accuracy), perClassAccuracies: sorted.map(\.perClass), minorityAccuracies: minorityAccuracies,
+                        curves: curves, convergence: convergence)
         }
         var comparisons: [Comparison] = []
         let measures: [Measure] = [.accuracy] + (minority.isEmpty ? [] : [.minorityClasses(minority)])
@@ -158,16 +203,29 @@ public struct ExperimentSummary: Sendable {
                     let (arm, base) = measure == .accuracy ? (cell.accuracies, baseline.accuracies)
                         : (cell.minorityAccuracies!, baseline.minorityAccuracies!)
                     let statistics = PairedComparison(arm: arm, baseline: base, bootstrapSeed: p.firstSeed &+ UInt64(comparisons.count))
-                    comparisons.append(Comparison(cell: cell, baseline: baseline, measure: measure, statistics: statistics))
+                    let budget = BudgetPoint.curve(steps: cell.curves.first?.steps ?? [], arm: Self.budgetCurves(cell, measure),
+                                                   baseline: Self.budgetCurves(baseline, measure))
+                    comparisons.append(Comparison(cell: cell, baseline: baseline, measure: measure, statistics: statistics, budget: budget))
                 }
             }
         }
         let adjusted = PairedComparison.holm(comparisons.map(\.statistics))
         self.comparisons = zip(comparisons, adjusted).map {
-            Comparison(cell: $0.cell, baseline: $0.baseline, measure: $0.measure, statistics: $1)
+            Comparison(cell: $0.cell, baseline: $0.baseline, measure: $0.measure, statistics: $1, budget: $0.budget)
         }
         equivalents = Self.equivalents(cells, bootstrapSeed: p.firstSeed)
         quality = try Self.quality(plan: plan, cells: cells, output: output)
+    }
+
+    /// Per seed, the cell's budget curve in the comparison's measure.
+    static func budgetCurves(_ cell: Cell, _ measure: Measure) -> [[Double]] {
+        cell.curves.map { curve in
+            switch measure {
+            case .accuracy: return curve.budgetTestAccuracy
+            case let .minorityClasses(classes):
+                return curve.budgetPerClassAccuracy.map { perClass in Summaries.mean(classes.map { perClass[$0] }) }
+            }
+        }
     }
 
     static func quality(plan: ExperimentPlan, cells: [Cell], output: String) throws -> [GANQuality] {
@@ -225,6 +283,12 @@ public struct ExperimentSummary: Sendable {
             try group.setAttribute("ci95", [cell.interval?.lower ?? .nan, cell.interval?.upper ?? .nan])
             let classes = cell.perClassAccuracies.first?.count ?? 0
             try group.write("per_class_accuracy", cell.perClassAccuracies.flatMap { $0 }, shape: [cell.seeds.count, classes])
+            let convergence = cell.convergence
+            try group.setAttribute("convergence", !convergence.judged ? "not judged" : convergence.stillImproving ? "still improving" : "converged")
+            try group.setAttribute("budget_steps", Int64(convergence.budget))
+            try group.setAttribute("still_improving_seeds", Int64(convergence.stillImprovingSeeds))
+            try group.setAttribute("validation_rise", convergence.meanRise)
+            try group.setAttribute("validation_rise_noise", convergence.noise)
             if let minority = cell.minorityAccuracies {
                 try group.write("minority_accuracy", minority, shape: [minority.count])
                 try group.setAttribute("minority_mean", Summaries.mean(minority))
@@ -260,6 +324,12 @@ public struct ExperimentSummary: Sendable {
             try group.setAttribute("probability_of_improvement", s.probabilityOfImprovement)
             try group.setAttribute("verdict", comparison.verdict.description)
             try group.setAttribute("sentence", comparison.sentence)
+            try group.setAttribute("caveats", comparison.caveats.joined(separator: "\n"))
+            let budget = comparison.budget
+            try group.write("budget_fraction", budget.map(\.fraction), shape: [budget.count])
+            try group.write("budget_step", budget.map { Int64($0.step) }, shape: [budget.count])
+            try group.write("budget_mean_difference", budget.map(\.meanDifference), shape: [budget.count])
+            try group.write("budget_ci95", budget.flatMap { [$0.interval?.lower ?? .nan, $0.interval?.upper ?? .nan] }, shape: [budget.count, 2])
         }
         for item in quality {
             let group = try file.root.createGroup("gan_quality/\(item.group.replacingOccurrences(of: " ", with: "_"))")

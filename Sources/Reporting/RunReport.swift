@@ -23,7 +23,7 @@ public enum RunReport {
         let plan = try ExperimentPlan(p)
         let run = Folder(path: runFolder, results: results, protocol: p, plan: plan, command: command)
         return Report(title: "AugBench report: \(p.name)", sections: [
-            try run.verdictSection(), run.accuracySection(), run.curvesSection(), try run.perClassSection(), try run.ganSection(),
+            try run.verdictSection(), run.budgetSection(), run.accuracySection(), run.curvesSection(), try run.perClassSection(), try run.ganSection(),
             try run.provenanceSection(),
         ])
     }
@@ -60,7 +60,7 @@ public enum RunReport {
             } else {
                 blocks.append(.paragraph("**Does GAN augmentation help?** Each GAN arm against `original` over the same seeds (difference of mean "
                                          + "test accuracy, 95% t interval, Holm-adjusted p over all \(results.comparisons.first?.familySize ?? 0) comparisons of the run):"))
-                blocks.append(.list(headline.map(\.sentence)))
+                blocks.append(.list(headline.map(withCaveats)))
                 let count = { (verdict: String) in headline.filter { $0.verdict.hasPrefix(verdict) }.count }
                 blocks.append(.paragraph("In plain words: of \(headline.count) comparison\(headline.count == 1 ? "" : "s") of a GAN arm with `original`, "
                                          + "\(count("helps")) found that it helps, \(count("hurts")) that it hurts, and \(count("no detectable")) "
@@ -69,7 +69,7 @@ public enum RunReport {
             let others = results.comparisons.filter { c in !headline.contains { $0.name == c.name } }
             if !others.isEmpty {
                 blocks.append(.paragraph("Every other comparison:"))
-                blocks.append(.list(others.map(\.sentence)))
+                blocks.append(.list(others.map(withCaveats)))
             }
             var caveats: [String] = []
             caveats.append("\(seedCount) seeds per arm, paired: one seed fixes the split, the initialisation and the sampling of every arm.")
@@ -89,6 +89,59 @@ public enum RunReport {
             return Report.Section(title: "Verdict", id: "verdict", blocks: blocks)
         }
 
+        /// A comparison's sentence, followed by its caveats (an arm still improving when its budget ended).
+        func withCaveats(_ comparison: RunResults.Comparison) -> String {
+            ([comparison.sentence] + comparison.caveats.map { "(\($0))" }).joined(separator: " ")
+        }
+
+        // MARK: 2. The verdicts against the budget
+
+        /// Each comparison had every arm stopped at 1/8, 1/4, 1/2 and all of the budget: a chart per K and classifier
+        /// setting of the comparisons with `original` on the headline measure, and a table of every comparison.
+        func budgetSection() -> Report.Section {
+            let withBudget = results.comparisons.filter { !$0.budget.isEmpty }
+            guard !withBudget.isEmpty else {
+                return Report.Section(title: "The verdicts against the budget", id: "budget", blocks: [.paragraph(
+                    "This run's classifier files hold no budget curves (they were written before AugBench recorded them).")])
+            }
+            var blocks: [Report.Block] = [.paragraph(
+                "The paired difference (95% t interval) had every arm stopped at 1/8, 1/4, 1/2 and all of its step budget, each "
+                + "arm with the weights it would have reported there (the last evaluation at or before that step); a difference "
+                + "that still moves at the end of the budget depends on it. Arms whose validation accuracy was still rising over "
+                + "the last quarter of the budget: "
+                + (stillImproving.isEmpty ? "none." : stillImproving.joined(separator: ", ") + "."))]
+            let headlineMeasure = withBudget.contains { $0.measure != "accuracy" } ? "minority-class accuracy" : "accuracy"
+            for (title, cells) in groups {
+                let names = Set(cells.map(\.name))
+                let shown = withBudget.filter { $0.baseline == "original" && $0.measure == headlineMeasure && names.contains($0.cell) }
+                guard !shown.isEmpty else { continue }
+                let series = shown.map { c in
+                    LineChart.Series(name: label(of: c.cell), points: c.budget.map {
+                        LineChart.Point(x: Double($0.step), y: $0.meanDifference, lower: $0.interval?.lower, upper: $0.interval?.upper)
+                    })
+                }
+                blocks.append(.chart(name: "budget-\(fileSafe(title))", svg: LineChart(
+                    title: "Difference from original against the budget (\(title))", xLabel: "optimizer steps",
+                    yLabel: "\(headlineMeasure) difference", series: series).svg))
+            }
+            blocks.append(.table(Table(name: "budget", columns: ["arm", "baseline", "measure", "fraction", "step", "difference", "t CI low", "t CI high"],
+                                       rows: withBudget.flatMap { c in
+                                           c.budget.map { point in
+                                               [.text(label(of: c.cell)), .text(c.baseline), .text(c.measure), .number(point.fraction, decimals: 3),
+                                                .number(Double(point.step), decimals: 0), .number(point.meanDifference, decimals: 4),
+                                                .number(point.interval?.lower ?? .nan, decimals: 4), .number(point.interval?.upper ?? .nan, decimals: 4)]
+                                           }
+                                       })))
+            return Report.Section(title: "The verdicts against the budget", id: "budget", blocks: blocks)
+        }
+
+        /// "traditional K=10 (4 of 4 seeds, at 100 steps)" for each cell still improving when its budget ended.
+        var stillImproving: [String] {
+            results.cells.filter { $0.convergence == "still improving" }.map {
+                "\($0.label) (\($0.stillImprovingSeeds) of \($0.seeds.count) seeds, at \($0.budgetSteps) steps)"
+            }
+        }
+
         var comparisonTable: Table {
             Table(name: "comparisons", columns: ["arm", "baseline", "measure", "difference", "t CI low", "t CI high", "bootstrap CI low",
                                                  "bootstrap CI high", "t p", "Holm p", "Wilcoxon p", "d_z", "seeds for 80%", "detectable",
@@ -105,7 +158,7 @@ public enum RunReport {
 
         func label(of cellName: String) -> String { results.cell(named: cellName)?.label ?? cellName }
 
-        // MARK: 2. Accuracy per arm and paired differences
+        // MARK: 3. Accuracy per arm and paired differences
 
         func accuracySection() -> Report.Section {
             var blocks: [Report.Block] = [.paragraph("Mean test accuracy over the seeds with its 95% t interval; the dashed line is `original`. "
@@ -142,7 +195,7 @@ public enum RunReport {
 
         func rowLabel(_ cell: RunResults.Cell) -> String { cell.arm + (cell.ratio.map { " r=\(ExperimentPlan.format($0))" } ?? "") }
 
-        // MARK: 3. Curves over K and r, the real-image equivalent, the crossover
+        // MARK: 4. Curves over K and r, the real-image equivalent, the crossover
 
         func curvesSection() -> Report.Section {
             var blocks: [Report.Block] = []
@@ -234,7 +287,7 @@ public enum RunReport {
             String(text.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
         }
 
-        // MARK: 4. Per-class accuracy
+        // MARK: 5. Per-class accuracy
 
         func perClassSection() throws -> Report.Section {
             let classifier = plan.units.first { $0.kind == .classifier }
@@ -293,7 +346,7 @@ public enum RunReport {
             return blocks
         }
 
-        // MARK: 5. GAN training and samples
+        // MARK: 6. GAN training and samples
 
         func ganSection() throws -> Report.Section {
             guard !results.quality.isEmpty || plan.units.contains(where: { $0.kind == .gan }) else {
@@ -351,7 +404,7 @@ public enum RunReport {
                     LineChart.Series(name: "generator", points: kept.map { LineChart.Point(x: $0[0], y: $0[2]) })]
         }
 
-        // MARK: 6. Protocol and provenance
+        // MARK: 7. Protocol and provenance
 
         func provenanceSection() throws -> Report.Section {
             let timings = UnitTimings.read(path)

@@ -156,7 +156,10 @@ struct RunCommand: ParsableCommand {
             print(String(format: "%@  mean %.4f sd %.4f%@ over %d seeds", cell.label.padding(toLength: width, withPad: " ", startingAt: 0),
                          cell.mean, cell.std, interval, cell.accuracies.count))
         }
-        for comparison in summary.comparisons { print(comparison.sentence) }
+        for comparison in summary.comparisons {
+            print(comparison.sentence)
+            for caveat in comparison.caveats { print("  " + caveat) }
+        }
         for equivalent in summary.equivalents { print(equivalent.sentence) }
         if !summary.quality.isEmpty {
             print("\nGAN samples against the real test set (embedded extractor; floor: 10,000 real training images), mean over seeds:")

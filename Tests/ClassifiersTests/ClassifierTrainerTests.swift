@@ -149,6 +149,40 @@ final class ClassifierTrainerTests: XCTestCase {
         XCTAssertNotNil(result.finalTestAccuracy)
     }
 
+    /// The budget curve holds, at each point, the test accuracy of the weights the run would have reported had it
+    /// stopped there: with selection, those of the best validation accuracy so far (the later on ties); without,
+    /// the current ones. Its last point is the run's test accuracy, and recording it leaves training unchanged.
+    func testTheBudgetCurveIsTheReportedWeightsTestAccuracyAtEachPoint() throws {
+        let train = try blobs(count: 32, seed: 8, noise: 4), validation = try blobs(count: 40, seed: 9, noise: 4)
+        let test = try blobs(count: 40, seed: 10, noise: 4)
+        for select in [true, false] {
+            var configuration = TrainingConfiguration(batchSize: 8, learningRate: 1e-2, seed: 11)
+            (configuration.steps, configuration.evaluateEvery, configuration.selectBestValidation) = (24, 2, select)
+            // Each point's weights, by training again to that step alone (the same seed gives the same steps).
+            var current: [(accuracy: Double, perClass: [Double])] = []
+            for steps in stride(from: 2, through: 24, by: 2) {
+                var shorter = configuration
+                (shorter.steps, shorter.selectBestValidation) = (steps, false)
+                let trainer = ClassifierTrainer(configuration: shorter, imageShape: [1, 12, 12], classCount: 2)
+                _ = try trainer.train(train, validation: nil, test: test)
+                let evaluation = trainer.evaluate(test)
+                current.append((evaluation.accuracy, ClassifierTrainer.perClassAccuracy(evaluation.confusion)))
+            }
+            let trainer = ClassifierTrainer(configuration: configuration, imageShape: [1, 12, 12], classCount: 2)
+            let result = try trainer.train(train, validation: validation, test: test)
+            XCTAssertEqual(result.budgetTestAccuracy.count, result.curveSteps.count)
+            XCTAssertEqual(result.budgetPerClassAccuracy.count, result.curveSteps.count)
+            for point in result.curveSteps.indices {
+                let soFar = result.validationAccuracy[...point]
+                let reported = select ? soFar.lastIndex(of: soFar.max()!)! : point
+                XCTAssertEqual(result.budgetTestAccuracy[point], current[reported].accuracy, "select \(select), point \(point)")
+                XCTAssertEqual(result.budgetPerClassAccuracy[point], current[reported].perClass)
+            }
+            XCTAssertEqual(result.budgetTestAccuracy.last, result.testAccuracy)
+            if select { XCTAssertNotEqual(Set(result.budgetTestAccuracy).count, 1, "the curve moves: \(result.budgetTestAccuracy)") }
+        }
+    }
+
     /// The mixed step's loss and gradient are lambda CE(own label) + (1 - lambda) CE(partner's), computed here in
     /// Float64 from a linear classifier's logits.
     func testAMixedBatchTrainsOnTheMixedLabels() throws {

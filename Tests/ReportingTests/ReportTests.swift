@@ -56,7 +56,8 @@ final class ReportTests: XCTestCase {
         let (_, report) = try finishedRun()
         let html = try String(contentsOfFile: path(report, "index.html"), encoding: .utf8)
         let markdown = try String(contentsOfFile: path(report, "README.md"), encoding: .utf8)
-        for (id, title) in [("verdict", "Verdict"), ("accuracy", "Accuracy per arm"), ("curves", "Accuracy against K and the synthetic ratio"),
+        for (id, title) in [("verdict", "Verdict"), ("budget", "The verdicts against the budget"), ("accuracy", "Accuracy per arm"),
+                            ("curves", "Accuracy against K and the synthetic ratio"),
                             ("per-class", "Per-class accuracy"), ("gans", "GAN training and samples"), ("provenance", "Protocol and provenance")] {
             XCTAssertTrue(html.contains("<section id=\"\(id)\">"), id)
             XCTAssertTrue(markdown.contains("## \(title)\n"), title)
@@ -65,7 +66,8 @@ final class ReportTests: XCTestCase {
         XCTAssertFalse(html.contains("<script"))
         let files = try FileManager.default.contentsOfDirectory(atPath: report)
         let charts = files.filter { $0.hasSuffix(".svg") }
-        for expected in ["accuracy-1.svg", "difference-original-1.svg", "accuracy-vs-k.svg", "accuracy-vs-ratio-k4.svg", "per-class-1.svg"] {
+        for expected in ["accuracy-1.svg", "difference-original-1.svg", "accuracy-vs-k.svg", "accuracy-vs-ratio-k4.svg", "per-class-1.svg",
+                         "budget-K_4.svg", "budget-K_6.svg"] {
             XCTAssertTrue(charts.contains(expected), "\(expected) in \(charts.sorted())")
         }
         XCTAssertTrue(charts.contains { $0.hasPrefix("losses-") }, "GAN losses")
@@ -117,6 +119,26 @@ final class ReportTests: XCTestCase {
             XCTAssertTrue(same(row[comparisons.column("t CI low")], interval[0]))
             XCTAssertEqual(row[comparisons.column("verdict")], try group.stringAttribute("verdict"))
         }
+        // The comparison at fractions of the budget: a row per stored point, in the order of the comparisons.
+        let budget = try csv(path(report, "budget.csv"))
+        var budgetRows = budget.rows[...]
+        for name in comparisonsOrder {
+            let group = try file.root.group("comparisons/\(name)")
+            let steps = try group.read("budget_step", as: Int64.self).values
+            let differences = try group.read("budget_mean_difference", as: Double.self).values
+            let intervals = try group.read("budget_ci95", as: Double.self).values
+            XCTAssertFalse(steps.isEmpty, name)
+            XCTAssertEqual(try group.read("budget_fraction", as: Double.self).values.last, 1)
+            for index in steps.indices {
+                let row = try XCTUnwrap(budgetRows.popFirst(), "\(name): a row per budget point")
+                XCTAssertEqual(Double(row[budget.column("step")]), Double(steps[index]))
+                XCTAssertTrue(same(row[budget.column("difference")], differences[index]), "\(name) budget \(index)")
+                XCTAssertTrue(same(row[budget.column("t CI low")], intervals[2 * index]))
+            }
+            // The whole budget's point is the verdict's own difference.
+            XCTAssertEqual(differences.last!, try group.attribute("mean_difference", as: Double.self), accuracy: 1e-12)
+        }
+        XCTAssertTrue(budgetRows.isEmpty)
         let quality = try csv(path(report, "gan_quality.csv"))
         let groups = try file.root.group("gan_quality").memberNames()
         XCTAssertEqual(quality.rows.count, groups.count)

@@ -38,7 +38,8 @@ let package = Package(
 
         .target(name: "Metrics", dependencies: ["Datasets", "Layers", "ResultStore", "Tensors"], resources: [.copy("Resources")]),
         .target(name: "GANs", dependencies: ["Datasets", "Layers", "Optimizers", "ResultStore", "Tensors"]),
-        .target(name: "Classifiers", dependencies: ["Augmentations", "Datasets", "Layers", "Metrics", "Optimizers", "ResultStore", "Tensors"]),
+        .target(name: "Classifiers", dependencies: ["Augmentations", "Datasets", "Layers", "Metrics", "Optimizers", "ResultStore",
+                                                    "Statistics", "Tensors"]),
         .target(name: "Sampling", dependencies: ["Classifiers", "Datasets", "GANs", "Layers", "Metrics", "ResultStore", "Tensors"]),
 
         .target(name: "Experiments", dependencies: ["Augmentations", "Classifiers", "Datasets", "GANs", "Metrics", "ResultStore",

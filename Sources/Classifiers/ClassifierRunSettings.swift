@@ -105,6 +105,7 @@ public struct ClassifierRunSettings: Codable, Sendable, Equatable {
         (configuration.steps, configuration.evaluateEvery) = (steps, evaluateEvery)
         configuration.selectBestValidation = selectBestValidation
         configuration.mixing = mixing
+        configuration.recordsBudgetCurve = true
         return configuration
     }
 

@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 import Layers
 import Optimizers
+import Statistics
 import Tensors
 
 /// Settings of one classifier training run (the protocol's defaults).
@@ -27,6 +28,9 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// Evaluate, on the test set, the weights with the best validation accuracy (ties: the later) instead of the
     /// last ones; the last ones are evaluated too (`TrainingResult.finalTestAccuracy`).
     public var selectBestValidation = false
+    /// Measure the budget curve (`TrainingResult.budgetTestAccuracy`): up to three test evaluations more per run, so
+    /// only the runs whose comparisons are reported ask for it (not a sampler's or an extractor's classifier).
+    public var recordsBudgetCurve = false
 
     public init(epochs: Int = 40, batchSize: Int = 128, learningRate: Float = 1e-3, labelSmoothing: Float = 0, seed: UInt64 = 0,
                 augmentation: AugmentationPipeline = .none) {
@@ -53,9 +57,13 @@ public struct TrainingResult: Sendable {
     public var finalTestAccuracy: Double?
     /// The optimizer step whose weights were evaluated (the last step without selection).
     public var evaluatedStep = 0
-    /// The budget curve: at each curve point, the test accuracy of the weights the run would have reported had its
-    /// budget ended there (the best on validation so far with `selectBestValidation`, else the current ones).
-    /// Selection never sees it; it answers "what would this comparison say at a fraction of the budget?".
+    /// The steps of the budget curve: the last curve point at or before each of `BudgetPoint.fractions` of the
+    /// budget (1/8, 1/4, 1/2 and all of it; a fraction before the first point has none).
+    public var budgetSteps: [Int] = []
+    /// The budget curve: at each of `budgetSteps`, the test accuracy of the weights the run would have reported had
+    /// its budget ended there (the best on validation so far with `selectBestValidation`, else the current ones).
+    /// Selection never sees it; it answers "what would this comparison say at a fraction of the budget?". Only
+    /// those points are measured: a test evaluation at every curve point would cost more than the training.
     public var budgetTestAccuracy: [Double] = []
     /// The same weights' test accuracy per class, [point][class] (NaN for a class without test images).
     public var budgetPerClassAccuracy: [[Double]] = []
@@ -158,6 +166,9 @@ public final class ClassifierTrainer {
         var order: [Int] = [], position = n, epoch = 0
         var lossSum = 0.0, correct = 0, seen = 0, batches = 0
         var best: (accuracy: Double, step: Int, state: [Tensor])?
+        let budgetSteps = configuration.recordsBudgetCurve ? Self.budgetSteps(total: total, every: every) : []
+        // The last budget evaluation: a point whose reported weights are the same takes its numbers.
+        var lastBudget: (weightsStep: Int, accuracy: Double, perClass: [Double])?
         for step in 1...max(1, total) where total > 0 && n > 0 {
             if position >= n {
                 // A new pass: the learning rate for this epoch, then one permutation from the shuffle stream.
@@ -191,23 +202,36 @@ public final class ClassifierTrainer {
             result.trainAccuracy.append(Double(correct) / Double(max(1, seen)))
             result.curveSteps.append(step)
             (lossSum, correct, seen, batches) = (0, 0, 0, 0)
-            var reportedWeightsChanged = !(configuration.selectBestValidation && validates)
             if let validation, validates {
                 let accuracy = evaluate(validation).accuracy
                 result.validationAccuracy.append(accuracy)
                 if configuration.selectBestValidation, accuracy >= best?.accuracy ?? -1 {
                     best = (accuracy, step, network.namedParameters.map(\.parameter.value) + network.buffers.map(\.tensor))
-                    reportedWeightsChanged = true
                 }
             }
-            // Evaluation mode draws nothing and changes no weight or buffer, so the curve leaves training as it was.
-            if reportedWeightsChanged || result.budgetTestAccuracy.isEmpty {
-                let evaluation = evaluate(test)
-                result.budgetTestAccuracy.append(evaluation.accuracy)
-                result.budgetPerClassAccuracy.append(Self.perClassAccuracy(evaluation.confusion))
-            } else {
-                result.budgetTestAccuracy.append(result.budgetTestAccuracy.last!)
-                result.budgetPerClassAccuracy.append(result.budgetPerClassAccuracy.last!)
+            // The budget's last point is the run's own test evaluation, after the loop.
+            if budgetSteps.contains(step), step != total {
+                // The weights the run would report now (evaluation mode draws nothing and changes no weight or
+                // buffer, and the current weights are put back bit for bit, so training goes on as it was).
+                let weightsStep = best?.step ?? step
+                if let last = lastBudget, last.weightsStep == weightsStep {
+                    result.budgetTestAccuracy.append(last.accuracy)
+                    result.budgetPerClassAccuracy.append(last.perClass)
+                } else {
+                    let evaluation: (accuracy: Double, confusion: [[Int]])
+                    if let best, best.step != step {
+                        let current = network.namedParameters.map(\.parameter.value) + network.buffers.map(\.tensor)
+                        restore(best.state)
+                        evaluation = evaluate(test)
+                        restore(current)
+                    } else {
+                        evaluation = evaluate(test)
+                    }
+                    lastBudget = (weightsStep, evaluation.accuracy, Self.perClassAccuracy(evaluation.confusion))
+                    result.budgetTestAccuracy.append(evaluation.accuracy)
+                    result.budgetPerClassAccuracy.append(lastBudget!.perClass)
+                }
+                result.budgetSteps.append(step)
             }
             progress(result.curveSteps.count - 1, result)
         }
@@ -221,8 +245,21 @@ public final class ClassifierTrainer {
         }
         result.testAccuracy = evaluation.accuracy
         result.confusion = evaluation.confusion
+        if budgetSteps.contains(total) {
+            result.budgetSteps.append(total)
+            result.budgetTestAccuracy.append(evaluation.accuracy)
+            result.budgetPerClassAccuracy.append(Self.perClassAccuracy(evaluation.confusion))
+        }
         result.seconds = Date().timeIntervalSince(start)
         return result
+    }
+
+    /// The curve points of the budget curve: for each of `BudgetPoint.fractions`, the last evaluation step (every
+    /// `every` steps, and the last) at or before that fraction of `total`.
+    static func budgetSteps(total: Int, every: Int) -> Set<Int> {
+        guard total > 0 else { return [] }
+        let points = Array(stride(from: every, to: total, by: every)) + [total]
+        return Set(BudgetPoint.fractions.compactMap { fraction in points.last { Double($0) <= fraction * Double(total) } })
     }
 
     /// Correct predictions over test images of each class, from a confusion matrix [true][predicted].

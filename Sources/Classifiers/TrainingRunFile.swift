@@ -12,9 +12,10 @@ import ResultStore
 /// empty without a sample set),
 /// `synthetic_ratio`, `synthetic_classes` (`all` or `minority`), `synthetic_only`, `epochs`, `batch_size`, `learning_rate`, `label_smoothing`, `augmentation`,
 /// `threads`, `class_names`; per seed `/seed-S` with datasets `train_loss`, `train_accuracy`, `validation_accuracy`
-/// (float64 [points]), `curve_steps` (int64 [points]: the optimizer step of each curve point), `budget_test_accuracy`
-/// (float64 [points]: the test accuracy of the weights the run would have reported had its budget ended at that
-/// point) and `budget_per_class_accuracy` (float64 [points, C]), `confusion_matrix`
+/// (float64 [points]), `curve_steps` (int64 [points]: the optimizer step of each curve point), `budget_steps`
+/// (int64 [b]: the curve points at or before 1/8, 1/4, 1/2 and all of the budget), `budget_test_accuracy` (float64 [b]:
+/// the test accuracy of the weights the run would have reported had its budget ended there) and
+/// `budget_per_class_accuracy` (float64 [b, C]), `confusion_matrix`
 /// (int64 [C, C]), `real_per_class`, `synthetic_per_class` (int64 [C]),
 /// `synthetic_rows` (int64, rows of the sample set used) and `weights/<layer>.<name>` (float32), and attributes
 /// `test_accuracy` (of the evaluated weights), `evaluated_step`, `final_test_accuracy` (when the best-validation
@@ -106,6 +107,7 @@ public struct TrainingRunFile {
         try group.write("validation_accuracy", result.validationAccuracy, shape: [result.validationAccuracy.count])
         try group.write("curve_steps", result.curveSteps.map(Int64.init), shape: [result.curveSteps.count])
         try group.setAttribute("evaluated_step", Int64(result.evaluatedStep))
+        try group.write("budget_steps", result.budgetSteps.map(Int64.init), shape: [result.budgetSteps.count])
         try group.write("budget_test_accuracy", result.budgetTestAccuracy, shape: [result.budgetTestAccuracy.count])
         let budgetClasses = result.budgetPerClassAccuracy.first?.count ?? 0
         try group.write("budget_per_class_accuracy", result.budgetPerClassAccuracy.flatMap { $0 },
@@ -181,8 +183,10 @@ public struct TrainingRunFile {
         public let steps: [Int]
         /// Validation accuracy at each point (empty without validation images).
         public let validationAccuracy: [Double]
-        /// Test accuracy of the weights the run would have reported had its budget ended at each point (empty in
-        /// files written before the budget curve was recorded).
+        /// The steps of the budget curve: the curve points at or before 1/8, 1/4, 1/2 and all of the budget.
+        public let budgetSteps: [Int]
+        /// Test accuracy of the weights the run would have reported had its budget ended at each of `budgetSteps`
+        /// (empty in files written before the budget curve was recorded).
         public let budgetTestAccuracy: [Double]
         /// The same per class, [point][class].
         public let budgetPerClassAccuracy: [[Double]]
@@ -196,14 +200,15 @@ public struct TrainingRunFile {
         let group = try file.root.group("seed-\(seed)")
         let steps = try group.read("curve_steps", as: Int64.self).values.map { Int($0) }
         let validation = try group.read("validation_accuracy", as: Double.self).values
-        guard group.memberNames().contains("budget_test_accuracy") else {
-            return Curves(steps: steps, validationAccuracy: validation, budgetTestAccuracy: [], budgetPerClassAccuracy: [])
+        guard group.memberNames().contains("budget_steps") else {
+            return Curves(steps: steps, validationAccuracy: validation, budgetSteps: [], budgetTestAccuracy: [], budgetPerClassAccuracy: [])
         }
+        let budgetSteps = try group.read("budget_steps", as: Int64.self).values.map { Int($0) }
         let perClass = try group.read("budget_per_class_accuracy", as: Double.self)
         let classes = perClass.shape.count == 2 ? perClass.shape[1] : 0
-        return Curves(steps: steps, validationAccuracy: validation,
+        return Curves(steps: steps, validationAccuracy: validation, budgetSteps: budgetSteps,
                       budgetTestAccuracy: try group.read("budget_test_accuracy", as: Double.self).values,
-                      budgetPerClassAccuracy: steps.indices.map { Array(perClass.values[($0 * classes)..<(($0 + 1) * classes)]) })
+                      budgetPerClassAccuracy: budgetSteps.indices.map { Array(perClass.values[($0 * classes)..<(($0 + 1) * classes)]) })
     }
 
     /// The composition of one finished seed's training set.

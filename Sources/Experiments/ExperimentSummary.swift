@@ -203,7 +203,7 @@ public struct ExperimentSummary: Sendable {
                     let (arm, base) = measure == .accuracy ? (cell.accuracies, baseline.accuracies)
                         : (cell.minorityAccuracies!, baseline.minorityAccuracies!)
                     let statistics = PairedComparison(arm: arm, baseline: base, bootstrapSeed: p.firstSeed &+ UInt64(comparisons.count))
-                    let budget = BudgetPoint.curve(steps: cell.curves.first?.steps ?? [], arm: Self.budgetCurves(cell, measure),
+                    let budget = BudgetPoint.curve(steps: cell.curves.first?.budgetSteps ?? [], arm: Self.budgetCurves(cell, measure),
                                                    baseline: Self.budgetCurves(baseline, measure))
                     comparisons.append(Comparison(cell: cell, baseline: baseline, measure: measure, statistics: statistics, budget: budget))
                 }

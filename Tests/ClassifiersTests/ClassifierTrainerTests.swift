@@ -149,38 +149,54 @@ final class ClassifierTrainerTests: XCTestCase {
         XCTAssertNotNil(result.finalTestAccuracy)
     }
 
-    /// The budget curve holds, at each point, the test accuracy of the weights the run would have reported had it
-    /// stopped there: with selection, those of the best validation accuracy so far (the later on ties); without,
-    /// the current ones. Its last point is the run's test accuracy, and recording it leaves training unchanged.
-    func testTheBudgetCurveIsTheReportedWeightsTestAccuracyAtEachPoint() throws {
+    /// The budget curve holds, at the last curve point at or before 1/8, 1/4, 1/2 and all of the budget, the test
+    /// accuracy of the weights the run would have reported had it stopped there: with selection, those of the best
+    /// validation accuracy so far (the later on ties); without, the current ones. Its last point is the run's test
+    /// accuracy, and measuring it (with the best weights swapped in and out) leaves training unchanged.
+    func testTheBudgetCurveIsTheReportedWeightsTestAccuracyAtFractionsOfTheBudget() throws {
         let train = try blobs(count: 32, seed: 8, noise: 4), validation = try blobs(count: 40, seed: 9, noise: 4)
         let test = try blobs(count: 40, seed: 10, noise: 4)
-        for select in [true, false] {
-            var configuration = TrainingConfiguration(batchSize: 8, learningRate: 1e-2, seed: 11)
-            (configuration.steps, configuration.evaluateEvery, configuration.selectBestValidation) = (24, 2, select)
-            // Each point's weights, by training again to that step alone (the same seed gives the same steps).
-            var current: [(accuracy: Double, perClass: [Double])] = []
-            for steps in stride(from: 2, through: 24, by: 2) {
+        var swappedMidTraining = false
+        for (seed, select) in [(11, true), (12, true), (13, true), (14, true), (11, false)] {
+            var configuration = TrainingConfiguration(batchSize: 8, learningRate: 1e-2, seed: UInt64(seed))
+            (configuration.steps, configuration.evaluateEvery, configuration.selectBestValidation) = (24, 1, select)
+            configuration.recordsBudgetCurve = true
+            // Each step's weights, by training again to that step alone (the same seed gives the same steps).
+            var current: [(accuracy: Double, perClass: [Double], weights: [Float])] = []
+            for steps in 1...24 {
                 var shorter = configuration
                 (shorter.steps, shorter.selectBestValidation) = (steps, false)
                 let trainer = ClassifierTrainer(configuration: shorter, imageShape: [1, 12, 12], classCount: 2)
                 _ = try trainer.train(train, validation: nil, test: test)
                 let evaluation = trainer.evaluate(test)
-                current.append((evaluation.accuracy, ClassifierTrainer.perClassAccuracy(evaluation.confusion)))
+                current.append((evaluation.accuracy, ClassifierTrainer.perClassAccuracy(evaluation.confusion),
+                                trainer.network.parameters.flatMap(\.value.storage)))
             }
             let trainer = ClassifierTrainer(configuration: configuration, imageShape: [1, 12, 12], classCount: 2)
             let result = try trainer.train(train, validation: validation, test: test)
-            XCTAssertEqual(result.budgetTestAccuracy.count, result.curveSteps.count)
-            XCTAssertEqual(result.budgetPerClassAccuracy.count, result.curveSteps.count)
-            for point in result.curveSteps.indices {
-                let soFar = result.validationAccuracy[...point]
-                let reported = select ? soFar.lastIndex(of: soFar.max()!)! : point
-                XCTAssertEqual(result.budgetTestAccuracy[point], current[reported].accuracy, "select \(select), point \(point)")
-                XCTAssertEqual(result.budgetPerClassAccuracy[point], current[reported].perClass)
+            // 1/8 of 24 steps is step 3; then 6, 12 and 24.
+            XCTAssertEqual(result.budgetSteps, [3, 6, 12, 24])
+            XCTAssertEqual(result.budgetPerClassAccuracy.count, 4)
+            for (index, step) in result.budgetSteps.enumerated() {
+                let soFar = result.validationAccuracy[..<step]
+                let reported = select ? soFar.lastIndex(of: soFar.max()!)! : step - 1
+                if reported != step - 1 && step < 24 { swappedMidTraining = true }
+                XCTAssertEqual(result.budgetTestAccuracy[index], current[reported].accuracy, "seed \(seed) select \(select), step \(step)")
+                XCTAssertEqual(result.budgetPerClassAccuracy[index], current[reported].perClass)
             }
             XCTAssertEqual(result.budgetTestAccuracy.last, result.testAccuracy)
-            if select { XCTAssertNotEqual(Set(result.budgetTestAccuracy).count, 1, "the curve moves: \(result.budgetTestAccuracy)") }
+            // Training went on as if nothing was measured: the weights the run holds at the end are the independent
+            // run's of that step (the last, or with selection the best), and the last ones test the same.
+            XCTAssertEqual(trainer.network.parameters.flatMap(\.value.storage), current[result.evaluatedStep - 1].weights, "seed \(seed)")
+            XCTAssertEqual(result.finalTestAccuracy ?? result.testAccuracy, current[23].accuracy)
         }
+        XCTAssertTrue(swappedMidTraining, "some point before the end measured the best weights swapped in, and training went on")
+        // Unasked (a sampler's or an extractor's classifier), no curve and no evaluation for it.
+        var plain = TrainingConfiguration(batchSize: 8, seed: 11)
+        (plain.steps, plain.evaluateEvery) = (24, 1)
+        let unasked = try ClassifierTrainer(configuration: plain, imageShape: [1, 12, 12], classCount: 2).train(train, validation: validation, test: test)
+        XCTAssertEqual(unasked.budgetSteps, [])
+        XCTAssertEqual(unasked.budgetTestAccuracy, [])
     }
 
     /// The mixed step's loss and gradient are lambda CE(own label) + (1 - lambda) CE(partner's), computed here in

@@ -134,7 +134,7 @@ extension AugmentationPipeline {
                 throw AugmentationError("unknown key '\(unknown)'; expected operations, fill, border or preset")
             }
             if let value = mapping["preset"] {
-                guard let preset = value as? String else { throw AugmentationError("'preset' must be a preset name, got \(value)") }
+                guard let preset = value as? String else { throw AugmentationError("'preset' must be a preset name, got \(Self.yamlText(value))") }
                 self = try AugmentationPipeline(parsing: preset)
             }
             if let value = mapping["fill"] { fill = try Self.float(value, "fill") }
@@ -146,7 +146,7 @@ extension AugmentationPipeline {
             }
             if let value = mapping["operations"] {
                 guard let list = value as? [Any] else {
-                    throw AugmentationError("'operations' must be a list of steps (- rotate: 15), got \(value)")
+                    throw AugmentationError("'operations' must be a list of steps (- rotate: 15), got \(Self.yamlText(value))")
                 }
                 steps = list
             }
@@ -159,7 +159,7 @@ extension AugmentationPipeline {
                 continue
             }
             guard let entry = step as? [String: Any], entry.count == 1, let (name, argument) = entry.first else {
-                throw AugmentationError("each step is one 'name: value' or 'name: {…}' entry, got \(step)")
+                throw AugmentationError("each step is one 'name: value' or 'name: {…}' entry, got \(Self.yamlText(step))")
             }
             var values: [Float] = [], probability: Float?
             if let settings = argument as? [String: Any] {
@@ -178,14 +178,32 @@ extension AugmentationPipeline {
         }
     }
 
+    /// A decoded YAML value as the user wrote it, in flow style (`{rotate: 15, shift: 3}`, `[a, b]`), for messages:
+    /// never a Swift dump of the decoded collections. Mapping keys come sorted (the decoder does not keep their order).
+    static func yamlText(_ value: Any) -> String {
+        switch value {
+        case let mapping as [String: Any]:
+            return "{" + mapping.keys.sorted().map { "\($0): \(yamlText(mapping[$0]!))" }.joined(separator: ", ") + "}"
+        case let mapping as [AnyHashable: Any]:
+            return "{" + mapping.map { ("\($0.key.base)", yamlText($0.value)) }.sorted { $0.0 < $1.0 }
+                .map { "\($0.0): \($0.1)" }.joined(separator: ", ") + "}"
+        case let list as [Any]:
+            return "[" + list.map(yamlText).joined(separator: ", ") + "]"
+        case is NSNull:
+            return "null"
+        default:
+            return "\(value)"
+        }
+    }
+
     private static func float(_ value: Any, _ key: String) throws -> Float {
         let number: Float?
         if let double = value as? Double { number = Float(double) }
         else if let integer = value as? Int { number = Float(integer) }
         else if let text = value as? String { number = Float(text) }
         else { number = nil }
-        guard let number else { throw AugmentationError("'\(key)' must be a number, got \(value)") }
-        guard number.isFinite else { throw AugmentationError("'\(key)' must be a finite number, got \(value)") }
+        guard let number else { throw AugmentationError("'\(key)' must be a number, got \(yamlText(value))") }
+        guard number.isFinite else { throw AugmentationError("'\(key)' must be a finite number, got \(yamlText(value))") }
         return number
     }
 

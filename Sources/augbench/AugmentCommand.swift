@@ -19,6 +19,8 @@ struct AugmentationOptions: ParsableArguments {
 
     func validate() throws {
         guard copies >= 0 else { throw ValidationError("--copies must be non-negative") }
+        // A missing or malformed pipeline is reported while the options are read, with the command's own usage.
+        _ = try pipeline()
     }
 
     func pipeline() throws -> AugmentationPipeline {
@@ -137,10 +139,13 @@ struct AugmentExpand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    func validate() throws {
+        guard augmentation.copies > 0 else { throw ValidationError("--copies must be at least 1 for expand") }
+    }
+
     func run() throws {
         let console = global.makeLogger()
         let pipeline = try augmentation.pipeline()
-        guard augmentation.copies > 0 else { throw ValidationError("--copies must be at least 1 for expand") }
         let train = try SplitFile.read(split).load().train
         let expanded = try OfflineExpansion.expand(train, copies: augmentation.copies, pipeline: pipeline, seed: seed)
         try HDF5ImageSetIO.write(expanded, to: output, pixels: .float32) { root in

@@ -23,6 +23,9 @@ struct SourceOptions: ParsableArguments {
             help: "HDF5 only: range of the stored pixel values, as LOW,HIGH (e.g. 0,1). Default: the value_range attribute, else inferred.")
     var valueRange: String?
 
+    /// A malformed --value-range is an option error, reported with the command's usage.
+    func validate() throws { _ = try hdf5Options() }
+
     func hdf5Options() throws -> HDF5ImageSetIO.ReadOptions {
         var options = HDF5ImageSetIO.ReadOptions(imagesDataset: imagesDataset, labelsDataset: labelsDataset)
         if let valueRange {

@@ -154,8 +154,9 @@ struct GANTrain: ParsableCommand {
             bar?.finish()
             print("trained \(result.trainer.configuration.variant.rawValue) for \(result.trainer.completedSteps) steps -> \(output)")
         } catch let divergence as GANRunDivergence {
+            // A run-time failure, not an option error: one line and exit 1, without a usage text.
             bar?.finish()
-            throw ValidationError(divergence.description)
+            throw divergence
         }
     }
 }

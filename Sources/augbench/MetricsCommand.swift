@@ -122,8 +122,11 @@ struct MetricsCompare: ParsableCommand {
     @Argument(help: "Metric files written by 'augbench metrics'.")
     var files: [String]
 
-    func run() throws {
+    func validate() throws {
         guard files.count >= 2 else { throw ValidationError("give at least two metric files") }
+    }
+
+    func run() throws {
         for other in files.dropFirst() { try MetricsReport.requireSameExtractor(files[0], other) }
         let tables = try files.map(MetricsReport.headline)
         print("metric".padding(toLength: 22, withPad: " ", startingAt: 0) + files.map { ($0 as NSString).lastPathComponent }.joined(separator: "  "))

@@ -77,6 +77,28 @@ final class TrainCommandTests: CLITestCase {
                                [split, "images are 1 x 1 x 1", "at least 4 x 4"])
     }
 
+    /// An option error found after the arguments are read names the command it belongs to: its own usage, exit 64,
+    /// never the top-level usage.
+    func testOptionErrorsShowTheCommandsOwnUsage() throws {
+        let folder = try makeTemporaryFolder()
+        let missing = path(folder, "missing.yaml")
+        let cases: [([String], String, String)] = [
+            (["augment", "preview", folder, "--augment-file", missing, "--output", path(folder, "p.png")],
+             "cannot read \(missing)", "augbench augment preview"),
+            (["augment", "expand", "--split", path(folder, "s.h5"), "--output", path(folder, "x.h5")],
+             "--copies must be at least 1 for expand", "augbench augment expand"),
+            (["metrics", "compare", path(folder, "a.h5")], "give at least two metric files", "augbench metrics compare"),
+            (["data", "info", folder, "--value-range", "3"], "--value-range must be LOW,HIGH", "augbench data info"),
+        ]
+        for (arguments, message, command) in cases {
+            let result = try augbench(arguments: arguments)
+            assertFailsWithOneLine(result, [message])
+            XCTAssertEqual(result.status, 64, arguments.joined(separator: " "))
+            XCTAssertTrue(result.standardError.contains("Usage: \(command)"), result.standardError)
+            XCTAssertFalse(result.standardError.contains("Usage: augbench <subcommand>"), result.standardError)
+        }
+    }
+
     func testAugmentedTrainingPreviewAndExpansion() throws {
         let (split, out) = try makeSplit()
         let result = path(out, "traditional.h5")

@@ -97,6 +97,13 @@ final class PipelineTests: XCTestCase {
         assertThrowsMessage(["nested more than 64 levels"]) {   // a quote inside a plain scalar does not hide them
             try AugmentationPipeline(yaml: "- ela\"tic: {}\n- hflip: " + String(repeating: "{a: ", count: 5000))
         }
+        // Messages quote the user's YAML, never a Swift dump of the decoded collections.
+        for (yaml, shown) in [("- {shift: 3, rotate: 15}", "got {rotate: 15, shift: 3}"),
+                              ("operations: {rotate: 15}", "got {rotate: 15}"), ("preset: [a, b]", "got [a, b]"),
+                              ("- rotate: [1, 2]", "must be a number, got [1, 2]"), ("- rotate: {degrees: {a: 1}}", "got {a: 1}")] {
+            let message = assertThrowsMessage([shown]) { try AugmentationPipeline(yaml: yaml) } ?? ""
+            for leak in ["AnyHashable", "Optional(", "Swift."] { XCTAssertFalse(message.contains(leak), message) }
+        }
     }
 
     func testYAMLForm() throws {

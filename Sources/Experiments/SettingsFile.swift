@@ -75,9 +75,14 @@ public enum SettingsFile {
     private static func describe(_ error: DecodingError) -> ([CodingKey], String) {
         switch error {
         case let .typeMismatch(type, context):
-            return (context.codingPath, "expected \(readable(type)) (\(context.debugDescription))")
+            // The YAML reader names its node kinds ("Expected to decode Scalar but found Mapping instead."): say
+            // what was found in the user's words, never the reader's type names.
+            let found = [("found Mapping", "a mapping"), ("found Sequence", "a list"), ("found Scalar", "a single value")]
+                .first { context.debugDescription.contains($0.0) }.map { ", found \($0.1)" }
+            return (context.codingPath, "expected \(readable(type))" + (found ?? " (\(context.debugDescription))"))
         case let .valueNotFound(type, context):
-            return (context.codingPath, "expected \(readable(type)), found nothing")
+            // Also thrown for a value that is there but is not one (`seeds: two`), so nothing is said of what was found.
+            return (context.codingPath, "expected \(readable(type))")
         case let .keyNotFound(key, context):
             return (context.codingPath + [key], "required, missing")
         case let .dataCorrupted(context):
@@ -93,7 +98,11 @@ public enum SettingsFile {
         case is Double.Type, is Float.Type: return "a number"
         case is String.Type: return "a string"
         case is Bool.Type: return "true or false"
-        default: return "\(type)".contains("Array") ? "a list" : "a mapping (\(type))"
+        default:
+            let name = "\(type)"
+            if name.contains("Array") || name.contains("Sequence") { return "a list" }
+            if name.contains("Scalar") { return "a single value" }
+            return "a mapping"
         }
     }
 

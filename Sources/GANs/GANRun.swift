@@ -52,7 +52,7 @@ public enum GANRun {
         Threads.configure(threads)
         let checkpoint = checkpointPath(output)
         guard !FileManager.default.fileExists(atPath: checkpoint) else {
-            throw GANSetupError("\(checkpoint) exists: use --resume (GANRun.resume) to continue it, or another output folder")
+            throw GANSetupError("\(checkpoint) exists: use --resume to continue it, or another output folder")
         }
         try OutputPath.prepare(checkpoint)
         let splitPath = URL(fileURLWithPath: split).standardizedFileURL.path

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 
 /// Asserts that two arrays agree elementwise within `|a - b| <= absolute + relative * |b|`, and reports the
@@ -38,6 +39,31 @@ public func assertThrowsMessage<R>(_ fragments: [String], file: StaticString = #
             XCTFail("error '\(text)' does not mention '\(fragment)'", file: file, line: line)
         }
         XCTAssertFalse(text.contains("\n"), "error message spans several lines: \(text)", file: file, line: line)
+        assertShowsNoInternals(text, file: file, line: line)
         return text
     }
+}
+
+/// Parts of an error message that show the program's insides instead of the user's words: Swift's dumps of
+/// collections and optionals, standard-library type names, and `Type.member` symbols. Paths and file names
+/// (`README.md`, `runs/Fixtures.h5`) are not symbols.
+public func internals(in message: String) -> [String] {
+    var found = ["AnyHashable", "Optional(", "Swift."].filter { message.contains($0) }
+    let fileExtensions: Set<String> = ["md", "h5", "hdf5", "yaml", "yml", "png", "jpg", "jpeg", "csv", "json", "txt", "swift",
+                                       "gz", "npz", "npy", "py", "sh", "sbatch", "tmp", "html", "svg", "cff", "out", "err", "log"]
+    let symbol = try! NSRegularExpression(pattern: #"(?<![\w/.-])([A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*)\.([a-z][A-Za-z0-9]+)(?![\w/])"#)
+    for match in symbol.matches(in: message, range: NSRange(message.startIndex..., in: message)) {
+        guard let member = Range(match.range(at: 2), in: message).map({ String(message[$0]) }),
+              !fileExtensions.contains(member.lowercased()),
+              let whole = Range(match.range, in: message) else { continue }
+        found.append(String(message[whole]))
+    }
+    return found
+}
+
+/// Fails when an error message shows internals (see `internals(in:)`); every message the suite provokes through
+/// `assertThrowsMessage` or the CLI tests' `assertFailsWithOneLine` is scanned.
+public func assertShowsNoInternals(_ message: String, file: StaticString = #filePath, line: UInt = #line) {
+    let shown = internals(in: message)
+    XCTAssertTrue(shown.isEmpty, "error message shows internals \(shown): \(message)", file: file, line: line)
 }

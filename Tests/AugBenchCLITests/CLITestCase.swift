@@ -41,6 +41,7 @@ class CLITestCase: XCTestCase {
         for fragment in fragments where !(errors.first?.contains(fragment) ?? false) {
             XCTFail("error line '\(errors.first ?? "")' does not mention '\(fragment)'", file: file, line: line)
         }
+        if let error = errors.first { assertShowsNoInternals(String(error), file: file, line: line) }
         for crash in ["Fatal error", "Stack dump", "Segmentation"] where result.standardError.contains(crash) {
             XCTFail("crash output on stderr: \(result.standardError)", file: file, line: line)
         }

@@ -153,16 +153,18 @@ final class ProtocolTests: XCTestCase {
     }
 
     func testBadProtocolsNameTheFileLineAndKey() throws {
-        func rejects(_ text: String, _ fragments: [String], file: StaticString = #filePath, line: UInt = #line) {
-            XCTAssertThrowsError(try decode(text), file: file, line: line) { error in
-                for fragment in fragments {
-                    XCTAssertTrue("\(error)".contains(fragment), "'\(error)' lacks '\(fragment)'", file: file, line: line)
-                }
-            }
+        /// The message, checked for every fragment, one line and no internals.
+        @discardableResult
+        func rejects(_ text: String, _ fragments: [String], file: StaticString = #filePath, line: UInt = #line) -> String {
+            assertThrowsMessage(fragments, file: file, line: line) { try decode(text) } ?? ""
         }
         rejects(protocolText.replacingOccurrences(of: "  validation_per_class: 20", with: "  validation_per_clas: 20"),
                 ["p.yaml:5:", "split.validation_per_clas", "unknown key"])
         rejects(protocolText.replacingOccurrences(of: "seeds: 2", with: "seeds: two"), ["p.yaml:6:", "seeds", "expected an integer"])
+        // A list or a mapping where one value belongs: said in the user's words, not the YAML reader's node names.
+        let listMessage = rejects(protocolText.replacingOccurrences(of: "seeds: 2", with: "seeds: [2, 3]"), ["p.yaml:6:", "seeds", "found a list"])
+        let mappingMessage = rejects(protocolText.replacingOccurrences(of: "seeds: 2", with: "seeds: {a: 2}"), ["p.yaml:6:", "seeds", "found a mapping"])
+        for message in [listMessage, mappingMessage] { XCTAssertFalse(message.contains("Scalar"), message) }
         rejects(protocolText.replacingOccurrences(of: "ratio: [0.5, 1]", with: "ratio: [0.5, -1]"), ["p.yaml:14:", "arms.2.gan", "ratio values must be non-negative"])
         rejects(protocolText.replacingOccurrences(of: "{variant: cgan, diffaugment: true, steps: 300}", with: "{variant: stylegan}"),
                 ["p.yaml:15:", "arms.2.gan.gan.variant", "stylegan"])

@@ -78,7 +78,7 @@ public struct PNGImage: Sendable, Equatable {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         let bytes = try encoded()
-        let temporary = "\(path).tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        let temporary = OutputPath.temporary(for: path)
         guard FileManager.default.createFile(atPath: temporary, contents: bytes) else {
             throw DatasetError(path, "cannot write PNG (\(String(cString: strerror(errno))))")
         }

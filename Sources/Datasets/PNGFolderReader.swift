@@ -1,4 +1,5 @@
 import Foundation
+import ResultStore
 import Tensors
 
 /// Reader for a folder of PNG files with one sub-folder per class (torchvision's `ImageFolder` layout).
@@ -89,7 +90,7 @@ public enum PNGFolderReader {
         guard !FileManager.default.fileExists(atPath: root) else {
             throw DatasetError(root, "already exists; PNG export writes a new folder")
         }
-        let temporary = root + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        let temporary = OutputPath.temporary(for: root)
         defer { try? FileManager.default.removeItem(atPath: temporary) }
         for (subset, set) in subsets {
             try write(set, to: subset.map { (temporary as NSString).appendingPathComponent($0.rawValue) } ?? temporary)

@@ -323,7 +323,10 @@ public struct ExperimentProtocol: Codable, Sendable, Equatable {
 
     /// Checks what needs no data: seeds, arms, the classifier's step budget and sweep, synthetic-only's classes.
     public func validate() throws {
-        guard seeds > 0 else { throw ExperimentError("seeds must be positive") }
+        guard (1...SettingLimits.seeds).contains(seeds) else { throw ExperimentError("seeds must be in 1...\(SettingLimits.seeds), got \(seeds)") }
+        guard firstSeed <= UInt64.max - UInt64(seeds - 1) else {
+            throw ExperimentError("first_seed + seeds - 1 must fit in 64 bits (first_seed \(firstSeed), seeds \(seeds))")
+        }
         guard !arms.isEmpty else { throw ExperimentError("arms: give at least one arm") }
         for point in classifier.points {
             guard point.settings.steps != nil else {

@@ -67,7 +67,7 @@ public enum ExperimentRunner {
                 let (from, to) = ((source as NSString).appendingPathComponent(relative), (output as NSString).appendingPathComponent(relative))
                 guard !fm.fileExists(atPath: to) else { continue }
                 try fm.createDirectory(atPath: PathName.parent(of: to), withIntermediateDirectories: true)
-                let temporary = to + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+                let temporary = OutputPath.temporary(for: to)
                 try? fm.removeItem(atPath: temporary)
                 try fm.copyItem(atPath: from, toPath: temporary)
                 try fm.moveItem(atPath: temporary, toPath: to)
@@ -245,7 +245,7 @@ public enum ExperimentRunner {
             // KID's subsets cannot be larger than the sample set.
             settings.kidSubsetSize = min(settings.kidSubsetSize, try samplingPlan(ofMetrics: unit).perClass * classCount)
         }
-        let temporary = target + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        let temporary = OutputPath.temporary(for: target)
         _ = try MetricsRun.run(real: real, generated: generated, extractor: p.extractor, settings: settings, output: temporary)
         try? FileManager.default.removeItem(atPath: target)
         try FileManager.default.moveItem(atPath: temporary, toPath: target)

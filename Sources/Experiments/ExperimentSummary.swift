@@ -203,8 +203,10 @@ public struct ExperimentSummary: Sendable {
                     let (arm, base) = measure == .accuracy ? (cell.accuracies, baseline.accuracies)
                         : (cell.minorityAccuracies!, baseline.minorityAccuracies!)
                     let statistics = PairedComparison(arm: arm, baseline: base, bootstrapSeed: p.firstSeed &+ UInt64(comparisons.count))
-                    let budget = BudgetPoint.curve(steps: cell.curves.first?.budgetSteps ?? [], arm: Self.budgetCurves(cell, measure),
-                                                   baseline: Self.budgetCurves(baseline, measure))
+                    // Both arms' curves must be taken at the same steps (the same budget and evaluation interval).
+                    let steps = Set(cell.curves.map(\.budgetSteps) + baseline.curves.map(\.budgetSteps))
+                    let budget = steps.count != 1 ? [] : BudgetPoint.curve(steps: steps.first!, arm: Self.budgetCurves(cell, measure),
+                                                                          baseline: Self.budgetCurves(baseline, measure))
                     comparisons.append(Comparison(cell: cell, baseline: baseline, measure: measure, statistics: statistics, budget: budget))
                 }
             }

@@ -10,7 +10,7 @@ public enum ReportWriter {
         let fm = FileManager.default
         let parent = PathName.parent(of: folder)
         if !parent.isEmpty { try fm.createDirectory(atPath: parent, withIntermediateDirectories: true) }
-        let temporary = folder.hasSuffix("/") ? String(folder.dropLast()) + ".tmp-\(getpid())" : folder + ".tmp-\(getpid())"
+        let temporary = OutputPath.temporary(for: folder.hasSuffix("/") ? String(folder.dropLast()) : folder)
         try? fm.removeItem(atPath: temporary)
         try fm.createDirectory(atPath: temporary, withIntermediateDirectories: true)
         func put(_ name: String, _ data: Data) throws {

@@ -53,7 +53,7 @@ public final class HDF5File {
     }
 
     private static func temporaryPath(for path: String) -> String {
-        "\(path).tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        OutputPath.temporary(for: path)
     }
 
     /// Starts a new file that will replace `path` on `commit()`; `kind` names what it holds.

@@ -28,17 +28,27 @@ public enum OutputPath {
         removeStaleTemporaries(of: path)
     }
 
-    /// Removes `PATH.tmp-PID` files whose process no longer runs: what a killed write of `path` left.
+    /// Removes the `PATH.tmp-PID` files and folders whose process no longer runs: what killed writes of `path`
+    /// left. Only `path`'s own: on a cluster, processes on other nodes write other units beside it, and their
+    /// process ids mean nothing here; a path is written by one process at a time.
     public static func removeStaleTemporaries(of path: String) {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path, prefix = url.lastPathComponent + ".tmp-"
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
         for name in names where name.hasPrefix(prefix) {
-            guard let pid = Int32(name.dropFirst(prefix.count)), pid != getpid() else { continue }
+            guard let pid = Int32(name.dropFirst(prefix.count)), pid > 0, pid != getpid() else { continue }
             if kill(pid, 0) != 0 && errno == ESRCH {
                 try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name))
             }
         }
+    }
+
+    /// The name an atomic writer builds `path` under before renaming it into place, `PATH.tmp-PID`; first removes
+    /// what killed writes of `path` left (every writer calls this, so a leftover goes the next time its file is
+    /// written: a resumed GAN's checkpoint, a unit run again).
+    public static func temporary(for path: String) -> String {
+        removeStaleTemporaries(of: path)
+        return "\(path).tmp-\(getpid())"
     }
 
     /// Why the nearest existing ancestor of `folder` refuses writing, in plain words.

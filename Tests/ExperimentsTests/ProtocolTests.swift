@@ -161,6 +161,10 @@ final class ProtocolTests: XCTestCase {
         rejects(protocolText.replacingOccurrences(of: "  validation_per_class: 20", with: "  validation_per_clas: 20"),
                 ["p.yaml:5:", "split.validation_per_clas", "unknown key"])
         rejects(protocolText.replacingOccurrences(of: "seeds: 2", with: "seeds: two"), ["p.yaml:6:", "seeds", "expected an integer"])
+        // Seeds past the limit every command has, and seeds that overflow 64 bits (a trap before), are refused.
+        rejects(protocolText.replacingOccurrences(of: "seeds: 2", with: "seeds: 20000"), ["seeds must be in 1...10000, got 20000"])
+        rejects(protocolText.replacingOccurrences(of: "seeds: 2", with: "seeds: 2\nfirst_seed: 18446744073709551615"),
+                ["first_seed + seeds - 1 must fit in 64 bits"])
         // A list or a mapping where one value belongs: said in the user's words, not the YAML reader's node names.
         let listMessage = rejects(protocolText.replacingOccurrences(of: "seeds: 2", with: "seeds: [2, 3]"), ["p.yaml:6:", "seeds", "found a list"])
         let mappingMessage = rejects(protocolText.replacingOccurrences(of: "seeds: 2", with: "seeds: {a: 2}"), ["p.yaml:6:", "seeds", "found a mapping"])
@@ -196,7 +200,7 @@ final class ProtocolTests: XCTestCase {
         try protocolText.replacingOccurrences(of: "seeds: 2", with: "seeds: 0").write(toFile: file, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try SettingsFile.decode(ExperimentProtocol.self, path: file)) {
             XCTAssertTrue("\($0)".hasPrefix("\(file)"), "\($0)")
-            XCTAssertTrue("\($0)".contains("seeds must be positive"), "\($0)")
+            XCTAssertTrue("\($0)".contains("seeds must be in 1...10000, got 0"), "\($0)")
         }
     }
 }

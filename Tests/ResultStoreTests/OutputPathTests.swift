@@ -26,6 +26,29 @@ final class OutputPathTests: XCTestCase {
                        ["other.h5.tmp-4194304", "run.h5.tmp-\(getpid())", "run.h5.tmp-notapid"])
     }
 
+    /// A write killed mid-way (kill -9 during a checkpoint) leaves `checkpoint.h5.tmp-PID`; the next write of that
+    /// file, by any writer, removes it, while a live process's temporary is left alone.
+    func testTheNextWriteRemovesADeadWritersTemporaryAndSparesALiveOnes() throws {
+        let folder = try makeTemporaryFolder()
+        let checkpoint = path(folder, "checkpoint.h5")
+        // A writer that has exited (its pid gone), and one that still runs.
+        let dead = Process(), live = Process()
+        dead.executableURL = URL(fileURLWithPath: "/bin/true")
+        live.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        live.arguments = ["60"]
+        try dead.run()
+        dead.waitUntilExit()
+        try live.run()
+        defer { live.terminate(); live.waitUntilExit() }
+        let deadTemporary = "checkpoint.h5.tmp-\(dead.processIdentifier)", liveTemporary = "checkpoint.h5.tmp-\(live.processIdentifier)"
+        for name in [deadTemporary, liveTemporary] { FileManager.default.createFile(atPath: path(folder, name), contents: Data(count: 96)) }
+        let file = try HDF5File.create(checkpoint, kind: .ganCheckpoint)
+        try file.commit()
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(), ["checkpoint.h5", liveTemporary])
+        // The PNG writer and a report folder go through the same name.
+        XCTAssertEqual(OutputPath.temporary(for: path(folder, "grid.png")), path(folder, "grid.png") + ".tmp-\(getpid())")
+    }
+
     /// Foundation's deletingLastPathComponent traps on "0" (so `--output 0` crashed); ours agrees with it everywhere
     /// else.
     func testParentFolderMatchesFoundationAndTakesOneCharacterPaths() {

@@ -62,3 +62,22 @@ public enum ProcessRunner {
         return nil
     }
 }
+
+/// Executables built with the package, for the tests that run them.
+public enum BuiltProducts {
+    /// The executable `name` next to the test bundle (the products folder holds both) or in `.build/release` or
+    /// `.build/debug` under the working folder; nil when the package was not built whole.
+    public static func executable(_ name: String) -> String? {
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent(name).path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            folder.deleteLastPathComponent()
+        }
+        for configuration in ["release", "debug"] {
+            let candidate = FileManager.default.currentDirectoryPath + "/.build/\(configuration)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}

@@ -5,19 +5,7 @@ import XCTest
 /// Runs the `augbench` executable built alongside the tests.
 class CLITestCase: XCTestCase {
     /// The products folder holds the test bundle and the executable side by side.
-    static let executable: String = {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = folder.appendingPathComponent("augbench").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            folder.deleteLastPathComponent()
-        }
-        for configuration in ["release", "debug"] {
-            let candidate = FileManager.default.currentDirectoryPath + "/.build/\(configuration)/augbench"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return "augbench-not-built"
-    }()
+    static let executable: String = BuiltProducts.executable("augbench") ?? "augbench-not-built"
 
     func augbench(_ arguments: String..., file: StaticString = #filePath, line: UInt = #line) throws -> ProcessResult {
         try augbench(arguments: arguments, file: file, line: line)

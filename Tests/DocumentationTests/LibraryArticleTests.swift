@@ -38,17 +38,10 @@ final class LibraryArticleTests: XCTestCase {
     }
 
     static func executable() throws -> String {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = folder.appendingPathComponent("augbench-library-example").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            folder.deleteLastPathComponent()
+        guard let executable = BuiltProducts.executable("augbench-library-example") else {
+            XCTFail("augbench-library-example not found next to the tests; build the whole package first")
+            throw XCTSkip("not built")
         }
-        for configuration in ["release", "debug"] {
-            let candidate = Repository.path(".build/\(configuration)/augbench-library-example")
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        XCTFail("augbench-library-example not found next to the tests; build the whole package first")
-        throw XCTSkip("not built")
+        return executable
     }
 }

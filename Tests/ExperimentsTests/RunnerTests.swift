@@ -11,7 +11,7 @@ import XCTest
 final class RunnerTests: XCTestCase {
     /// Three classes of 28 x 28 images (what the embedded extractor reads); per seed a GAN, its samples, their
     /// metrics and four classifiers; once the real-data floor.
-    private func tinyProtocol(in folder: String) throws -> ExperimentProtocol {
+    private func tinyProtocol(in folder: String, editing edit: (String) -> String = { $0 }) throws -> ExperimentProtocol {
         try Fixtures.writeIDXDataset(in: folder, prefix: "train", count: 60, side: 28)
         try Fixtures.writeIDXDataset(in: folder, prefix: "t10k", count: 30, side: 28)
         let text = """
@@ -29,7 +29,7 @@ final class RunnerTests: XCTestCase {
                   ratio: 0.5
               - more-real: {ratio: 1}
             """
-        return try SettingsFile.decode(ExperimentProtocol.self, yaml: text, path: "tiny.yaml")
+        return try SettingsFile.decode(ExperimentProtocol.self, yaml: edit(text), path: "tiny.yaml")
     }
 
     func testASmallProtocolRunsResumesAndGathersItsStatistics() throws {
@@ -95,20 +95,7 @@ final class RunnerTests: XCTestCase {
         // Another GAN gives other samples: the classifiers trained on the old ones are refused, not reused, and
         // the folder's protocol stays the one its results were made with.
         let recordedProtocol = try ExperimentRunner.recordedProtocol(output)
-        var otherGAN = p
-        otherGAN.arms = try SettingsFile.decode(ExperimentProtocol.self, yaml: """
-            name: tiny
-            dataset: \(folder)
-            split: {per_class: 4, validation_per_class: 2}
-            seeds: 3
-            classifier: {steps: 6, evaluate_every: 3, select_best_validation: true, batch_size: 4}
-            arms:
-              - original
-              - gan:
-                  gan: {variant: cgan, steps: 3, batch_size: 6}
-                  sampling: {per_class: 4, classifier_epochs: 2}
-                  ratio: 0.5
-            """, path: "tiny.yaml").arms
+        let otherGAN = try tinyProtocol(in: folder) { $0.replacingOccurrences(of: "{variant: cgan, steps: 2,", with: "{variant: cgan, steps: 3,") }
         assertThrowsMessage(["units/classifier/gan/K4/r0.5/seed", "trained on other samples", "choose another --output"]) {
             try ExperimentRunner.run(otherGAN, output: output, threads: 1)
         }
